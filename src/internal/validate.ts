@@ -1,0 +1,51 @@
+/** Option checks: each throws at the call that passed the bad value, naming the option. */
+
+export function assertPositiveInteger(option: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`${option} must be a positive integer, got ${describe(value)}`);
+  }
+  if (value <= 0) throw new RangeError(`${option} must be a positive integer, got ${value}`);
+}
+
+export function assertNonNegativeInteger(option: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`${option} must be a non-negative integer, got ${describe(value)}`);
+  }
+  if (value < 0) throw new RangeError(`${option} must be a non-negative integer, got ${value}`);
+}
+
+/** A duration in ms: finite and > 0. */
+export function assertPositiveNumber(option: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${option} must be a positive number, got ${describe(value)}`);
+  }
+  if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${option} must be a positive finite number, got ${value}`);
+}
+
+/** A duration in ms: finite and >= 0. */
+export function assertNonNegativeNumber(option: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${option} must be a non-negative number, got ${describe(value)}`);
+  }
+  if (value < 0 || !Number.isFinite(value)) throw new RangeError(`${option} must be a non-negative finite number, got ${value}`);
+}
+
+export function assertOneOf<T extends string>(option: string, value: unknown, allowed: readonly T[]): asserts value is T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new RangeError(`${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+  }
+}
+
+export function assertFunction(option: string, value: unknown): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') throw new TypeError(`${option} must be a function, got ${describe(value)}`);
+}
+
+export function assertObject(option: string, value: unknown): asserts value is object {
+  if (typeof value !== 'object' || value === null) throw new TypeError(`${option} must be an object, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  return typeof value;
+}

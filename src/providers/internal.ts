@@ -1,0 +1,129 @@
+/**
+ * What the three SDK providers share: the cold, abortable Observable around an SDK stream, lazy SDK
+ * loading, retry-after parsing and API-key redaction. Wire formats stay in each provider's own file.
+ */
+import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { StreamChunk } from '../chunk.js';
+import { AgenticraftError } from '../errors/AgenticraftError.js';
+import { ProviderError, isProviderError } from '../errors/ProviderError.js';
+
+export interface ChunkSink {
+  /** Emits a chunk downstream (dropped once the subscriber has gone). */
+  next(chunk: StreamChunk): void;
+}
+
+/** Turns one provider's wire events into chunks; `end` emits the final chunk or throws if the stream ended early. */
+export interface StreamDecoder<TEvent> {
+  event(event: TEvent): void;
+  end(): void;
+}
+
+export interface SdkStreamSpec<TEvent> {
+  /** Sends the request; must honour `signal` (also before headers arrive). */
+  open(signal: AbortSignal): Promise<AsyncIterable<TEvent>>;
+  decoder(sink: ChunkSink): StreamDecoder<TEvent>;
+  /** Maps anything thrown (SDK errors, network errors) to a `ProviderError`. */
+  toError(error: unknown): ProviderError;
+  /** Extra teardown once the subscriber leaves (Ollama's iterator `abort()`). */
+  teardown?(stream: AsyncIterable<TEvent> | undefined): void;
+}
+
+/**
+ * A cold Observable over an SDK stream: each subscription opens one request, unsubscribing aborts it.
+ * Errors after unsubscribe (the SDK's AbortError) are swallowed; everything else becomes a `ProviderError`.
+ */
+export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<StreamChunk> {
+  return new Observable<StreamChunk>((subscriber) => {
+    const controller = new AbortController();
+    let stream: AsyncIterable<TEvent> | undefined;
+    const sink: ChunkSink = { next: (c) => subscriber.next(c) };
+
+    const run = async (): Promise<void> => {
+      stream = await spec.open(controller.signal);
+      if (subscriber.closed) return;
+      const decoder = spec.decoder(sink);
+      for await (const event of stream) {
+        if (subscriber.closed) return;
+        decoder.event(event);
+      }
+      if (subscriber.closed) return;
+      decoder.end();
+      subscriber.complete();
+    };
+
+    run().catch((error: unknown) => {
+      if (subscriber.closed || controller.signal.aborted) return;
+      subscriber.error(isProviderError(error) ? error : spec.toError(error));
+    });
+
+    return () => {
+      controller.abort();
+      spec.teardown?.(stream);
+    };
+  });
+}
+
+/** Loads an optional peer SDK on first use, with an error naming the package to install when it is missing. */
+export async function loadSdk<T>(packageName: string, provider: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new AgenticraftError(
+        `The ${provider} provider needs the "${packageName}" package, which is not installed. Run: npm install ${packageName}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** `retry-after-ms` (ms) or `retry-after` (seconds or an HTTP date), in ms. */
+export function retryAfterMs(
+  headers: { get(name: string): string | null } | Record<string, string | undefined> | undefined | null,
+  now: number = asyncScheduler.now(),
+): number | undefined {
+  if (!headers) return undefined;
+  const get = (name: string): string | null | undefined =>
+    typeof (headers as { get?: unknown }).get === 'function'
+      ? (headers as { get(name: string): string | null }).get(name)
+      : (headers as Record<string, string | undefined>)[name];
+  const ms = get('retry-after-ms');
+  if (ms != null && ms.trim() !== '') {
+    const value = Number(ms);
+    if (Number.isFinite(value) && value >= 0) return value;
+  }
+  const after = get('retry-after');
+  if (after == null || after.trim() === '') return undefined;
+  const seconds = Number(after);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(after);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Removes an API key (and any `Bearer <token>` / `sk-...` looking secret) from a message. */
+export function redact(message: string, apiKey?: string): string {
+  let out = message;
+  if (apiKey && apiKey.length >= 4) out = out.split(apiKey).join('[redacted]');
+  return out.replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, '$1[redacted]').replace(/\bsk-[A-Za-z0-9_-]{8,}/g, 'sk-[redacted]');
+}
+
+/** The clock for chunk timestamps. */
+export function clockOf(scheduler: SchedulerLike | undefined): SchedulerLike {
+  return scheduler ?? asyncScheduler;
+}
+
+/** Maps a network-level failure (no HTTP response) to a retryable `ProviderError`. */
+export function networkError(provider: string, error: unknown, apiKey?: string): ProviderError {
+  const cause = (error as { cause?: unknown }).cause;
+  const code =
+    (cause as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(redact(`${provider}: connection failed: ${message}`, apiKey), {
+    provider,
+    code: typeof code === 'string' ? code : 'network_error',
+    retryable: true,
+    cause: error,
+  });
+}

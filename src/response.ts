@@ -1,0 +1,146 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, Usage } from './chunk.js';
+
+export interface StreamingResponseOptions {
+  /** Keep every chunk in `chunks`. Without it only the text, counters and final metadata are held. @default true */
+  readonly keepChunks?: boolean;
+  /** @default scheduler.now() */
+  readonly startTime?: number;
+  /** Clock for `startTime` and `end()`. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Pending text parts are joined into the flat text every this many chunks: memory stays ~1 byte a char. */
+const JOIN_EVERY = 512;
+
+const NO_TOOL_CALLS: readonly ToolCall[] = Object.freeze([]);
+
+/**
+ * The accumulated state of one streamed response: text, counters, and what the final chunk reported.
+ *
+ * ```ts
+ * const response = new StreamingResponse();
+ * for await (const c of agent.stream('List the planets')) response.addChunk(c);
+ * console.log(response.completeText, response.duration, response.chunkCount);
+ * ```
+ */
+export class StreamingResponse {
+  readonly startTime: number;
+  endTime?: number;
+  /** Merged metadata: provider/model from the first chunk, then everything the final chunk reported. */
+  metadata: ChunkMetadata = {};
+  usage?: Usage;
+  finishReason?: FinishReason;
+  toolCalls: readonly ToolCall[] = NO_TOOL_CALLS;
+  readonly keepChunks: boolean;
+
+  readonly #chunks: StreamChunk[] = [];
+  readonly #scheduler: SchedulerLike;
+  #text = '';
+  #pending: string[] = [];
+  #thinking = '';
+  #count = 0;
+
+  constructor(options: StreamingResponseOptions = {}) {
+    this.keepChunks = options.keepChunks ?? true;
+    this.#scheduler = options.scheduler ?? asyncScheduler;
+    this.startTime = options.startTime ?? this.#scheduler.now();
+  }
+
+  /** Every chunk added, in order (empty when `keepChunks` is false). */
+  get chunks(): readonly StreamChunk[] {
+    return this.#chunks;
+  }
+
+  /** All content joined. */
+  get completeText(): string {
+    if (this.#pending.length > 0) {
+      this.#text += this.#pending.join('');
+      this.#pending = [];
+    }
+    return this.#text;
+  }
+
+  /** All `metadata.thinking` joined. */
+  get thinking(): string {
+    return this.#thinking;
+  }
+
+  /** Chunks added so far: a counter, right also when chunks are not kept. */
+  get chunkCount(): number {
+    return this.#count;
+  }
+
+  get totalTokens(): number | undefined {
+    return this.usage?.totalTokens;
+  }
+
+  /** `endTime - startTime` once the response ended, else undefined. */
+  get duration(): number | undefined {
+    return this.endTime === undefined ? undefined : this.endTime - this.startTime;
+  }
+
+  addChunk(chunk: StreamChunk): this {
+    if (this.#count === 0) {
+      const { provider, model } = chunk.metadata;
+      if (provider !== undefined || model !== undefined) this.metadata = { provider, model };
+    }
+    this.#count++;
+    if (this.keepChunks) this.#chunks.push(chunk);
+    if (chunk.content.length > 0) {
+      this.#pending.push(chunk.content);
+      if (this.#pending.length >= JOIN_EVERY) {
+        this.#text += this.#pending.join('');
+        this.#pending = [];
+      }
+    }
+    const { thinking } = chunk.metadata;
+    if (thinking !== undefined) this.#thinking += thinking;
+    if (chunk.isFinal) this.#applyFinal(chunk);
+    return this;
+  }
+
+  /** Marks the response ended (a final chunk does this itself). */
+  end(time: number = this.#scheduler.now()): this {
+    if (this.endTime === undefined) this.endTime = time;
+    return this;
+  }
+
+  /** A copy of the current state; `chunks` copied too when kept. */
+  snapshot(): StreamingResponse {
+    const copy = new StreamingResponse({ keepChunks: this.keepChunks, startTime: this.startTime, scheduler: this.#scheduler });
+    if (this.keepChunks) copy.#chunks.push(...this.#chunks);
+    copy.#text = this.completeText;
+    copy.#thinking = this.#thinking;
+    copy.#count = this.#count;
+    copy.metadata = this.metadata;
+    copy.usage = this.usage;
+    copy.finishReason = this.finishReason;
+    copy.toolCalls = this.toolCalls;
+    copy.endTime = this.endTime;
+    return copy;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      completeText: this.completeText,
+      chunkCount: this.chunkCount,
+      startTime: this.startTime,
+      endTime: this.endTime,
+      duration: this.duration,
+      usage: this.usage,
+      finishReason: this.finishReason,
+      toolCalls: this.toolCalls,
+      metadata: this.metadata,
+    };
+  }
+
+  #applyFinal(chunk: StreamChunk): void {
+    const { usage, finishReason, toolCalls } = chunk.metadata;
+    this.metadata = { ...this.metadata, ...chunk.metadata };
+    if (usage !== undefined) this.usage = usage;
+    if (finishReason !== undefined) this.finishReason = finishReason;
+    if (toolCalls !== undefined) this.toolCalls = toolCalls;
+    this.end(chunk.timestamp);
+  }
+}
