@@ -22,3 +22,29 @@ export type { Provider, ProviderInfo, ChatRequest, Message } from './providers/p
 export { defineTool, toolJsonSchema, validateToolArguments } from './agent/tools.js';
 export type { Tool, ToolConfig, ToolContext, JsonSchema, ValidationResult } from './agent/tools.js';
 export type { StandardSchemaV1 } from './agent/standardSchema.js';
+
+// Providers
+export { openai } from './providers/openai.js';
+export type { OpenAIProviderOptions, OpenAIMaxTokensParam } from './providers/openai.js';
+export { anthropic, ANTHROPIC_DEFAULT_MODEL, ANTHROPIC_DEFAULT_MAX_TOKENS } from './providers/anthropic.js';
+export type { AnthropicProviderOptions } from './providers/anthropic.js';
+export { ollama } from './providers/ollama.js';
+export type { OllamaProviderOptions, OllamaThink, OllamaDurations } from './providers/ollama.js';
+
+// Operators
+export { timeoutStream } from './operators/timeoutStream.js';
+export type { TimeoutStreamConfig } from './operators/timeoutStream.js';
+export { retryStream, isRetryableStreamError } from './operators/retryStream.js';
+export type { RetryStreamConfig } from './operators/retryStream.js';
+export { collectResponse } from './operators/collectResponse.js';
+export type { CollectResponseConfig } from './operators/collectResponse.js';
+export { bufferChunks } from './operators/bufferChunks.js';
+export type { BufferChunksConfig, ChunkBoundary } from './operators/bufferChunks.js';
+export { interruptAfter } from './operators/interruptAfter.js';
+export type { InterruptAfterConfig, InterruptMode } from './operators/interruptAfter.js';
+export { streamMetrics } from './operators/streamMetrics.js';
+export type { StreamMetrics, StreamMetricsConfig, ChunkWithMetrics } from './operators/streamMetrics.js';
+export { scanResponse } from './operators/scanResponse.js';
+export type { ScanResponseConfig } from './operators/scanResponse.js';
+export { StreamingManager } from './streamingManager.js';
+export type { StreamingManagerConfig, ManagedStreamOptions } from './streamingManager.js';

@@ -1,0 +1,88 @@
+import { asyncScheduler, catchError, defer, map, reduce, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { StreamChunk } from '../chunk.js';
+import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
+import { assertObject } from '../internal/validate.js';
+import { StreamingResponse } from '../response.js';
+
+/** The {@link collectResponse} configuration. */
+export interface CollectResponseConfig {
+  /**
+   * Keep every chunk in `response.chunks`. Turn it off for long streams where only the text, the counters
+   * and the final chunk's metadata (usage, finish reason, tool calls) matter.
+   * @default true
+   */
+  readonly keepChunks?: boolean;
+  /** Clock for `startTime` (the subscription) and `endTime` (the completion). @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Collects a chunk stream into one {@link StreamingResponse}, emitted when the source completes.
+ *
+ * ```
+ * source:  --a--b--c--F--|
+ * collectResponse()
+ * result:  --------------(r|)     r = StreamingResponse 'abc', 4 chunks, ended
+ *
+ * source:  --a--b--#
+ * collectResponse()
+ * result:  --------#               # = StreamInterruptedError, partialResponse 'ab' (2 chunks)
+ * ```
+ *
+ * The response starts when the operator is subscribed and ends at completion (a final chunk ends it
+ * earlier, at the final chunk's timestamp). When the source errors, the result errors with a
+ * `StreamInterruptedError` whose `partialResponse` holds every chunk seen (ended at the time of the error):
+ * a `StreamInterruptedError` from upstream (a `StreamTimeoutError`, say) keeps its class, reason and phase
+ * and gets the fuller partial response; any other error becomes its `cause`, with reason 'error'.
+ * The guide's "Collecting Complete Response".
+ *
+ * ## Examples
+ *
+ * ```ts
+ * import { firstValueFrom } from 'rxjs';
+ * import { collectResponse, mockStream } from 'agenticraft-rx';
+ *
+ * const response = await firstValueFrom(mockStream('Hello world', { chunkSize: 3 }).pipe(collectResponse()));
+ * console.log(response.completeText, response.chunkCount, response.finishReason); // 'Hello world' 5 'stop'
+ * ```
+ *
+ * Keep what arrived when the stream fails:
+ *
+ * ```ts
+ * import { catchError, of } from 'rxjs';
+ * import { collectResponse, isStreamInterruptedError, openai } from 'agenticraft-rx';
+ *
+ * openai()
+ *   .stream({ messages: [{ role: 'user', content: 'Write an essay' }] })
+ *   .pipe(
+ *     collectResponse({ keepChunks: false }),
+ *     catchError((error: unknown) => {
+ *       if (isStreamInterruptedError(error)) return of(error.partialResponse);
+ *       throw error;
+ *     }),
+ *   )
+ *   .subscribe((response) => console.log(response.completeText));
+ * ```
+ *
+ * @see {@link scanResponse} for the running response after every chunk
+ *
+ * @param config A {@link CollectResponseConfig}.
+ * @returns A function that returns an Observable emitting one `StreamingResponse` when the source completes.
+ * @throws {TypeError} at call time when `config` is not an object.
+ */
+export function collectResponse(config: CollectResponseConfig = {}): OperatorFunction<StreamChunk, StreamingResponse> {
+  assertObject('collectResponse: config', config);
+  const { keepChunks = true, scheduler = asyncScheduler } = config;
+  if (typeof keepChunks !== 'boolean') throw new TypeError(`collectResponse: keepChunks must be a boolean, got ${typeof keepChunks}`);
+  assertObject('collectResponse: scheduler', scheduler);
+
+  return (source) =>
+    defer(() => {
+      const response = new StreamingResponse({ keepChunks, scheduler });
+      return source.pipe(
+        reduce((acc, value: StreamChunk) => acc.addChunk(value), response),
+        map((acc) => acc.end()),
+        catchError((error: unknown) => throwError(() => toStreamInterruptedError(error, response.end()))),
+      );
+    });
+}

@@ -1,0 +1,227 @@
+import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import type { StreamChunk } from '../chunk.js';
+import { isProviderError } from '../errors/ProviderError.js';
+import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
+import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
+import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject } from '../internal/validate.js';
+import { StreamingResponse } from '../response.js';
+
+/** The {@link retryStream} configuration. */
+export interface RetryStreamConfig {
+  /**
+   * How many times to resubscribe after a retryable error; 0 never retries.
+   * @default 3
+   */
+  readonly count?: number;
+  /**
+   * ms to wait before the first retry, doubled for each further one (`delay * 2 ** (attempt - 1)`), or a
+   * function `(attempt, error) => ms` returning the wait itself (`attempt` is 1 for the first retry).
+   * @default 1000
+   */
+  readonly delay?: number | ((attempt: number, error: unknown) => number);
+  /**
+   * The longest backoff wait in ms (also caps what a `delay` function returns). A provider's
+   * `retryAfterMs` is not capped: the server's word wins.
+   * @default 30_000
+   */
+  readonly maxDelay?: number;
+  /**
+   * Randomise each backoff wait downward, so many clients do not retry in lockstep: `true` waits anywhere
+   * between 0 and the full wait ("full jitter"), a fraction `f` in 0..1 between `(1 - f)` and 1 times it.
+   * Never applied to `retryAfterMs`.
+   * @default false
+   */
+  readonly jitter?: boolean | number;
+  /**
+   * Whether an error (before any chunk was delivered) is worth another attempt; `attempt` is 1 for the first
+   * retry. Replaces the default: a retryable `ProviderError` (network failure, 408, 409, 429, 5xx, overloaded),
+   * or a `StreamTimeoutError` in phase 'first'.
+   */
+  readonly retryIf?: (error: unknown, attempt: number) => boolean;
+  /** Timer for the backoff waits. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Resubscribes to a chunk stream that failed before delivering anything, with exponential backoff, honouring
+ * the provider's `retryAfterMs`; once content went downstream, the error passes on with the partial response.
+ *
+ * ```
+ * attempt 1: --#                      ProviderError 503 (retryable), nothing delivered
+ * attempt 2:    -- 10ms --a--F|       resubscribed after min(maxDelay, delay * 2 ** 0) = 10 ms
+ * retryStream({ delay: 10 })
+ * result:    -- 10ms --a--F|
+ * upstream:  ^-!
+ *            -- 10ms ^-----!          one line per (re)subscription
+ * ```
+ *
+ * The wait before retry `n` is `min(maxDelay, delay * 2 ** (n - 1))` (1 s, 2 s, 4 s, … by default), optionally
+ * jittered; when the error carries `retryAfterMs` (a `ProviderError` from a 429 or 503 with a `Retry-After`
+ * header), exactly that long instead. Only errors `retryIf` accepts are retried; others, and the error after the
+ * last retry, pass on unchanged. A stream is never restarted once a chunk of the current attempt went
+ * downstream, since that would repeat text the user already saw: that error becomes a
+ * `StreamInterruptedError` (reason 'error', the original as `cause`; a `StreamInterruptedError` such as a
+ * timeout keeps its type) whose `partialResponse` holds what was delivered. Unsubscribing during a wait
+ * cancels the next attempt.
+ *
+ * Place it after `timeoutStream` to retry streams that did not start in time:
+ * `timeoutStream({ first: 10_000 })` then `retryStream()`.
+ *
+ * ## Examples
+ *
+ * Up to 3 retries after 1 s, 2 s and 4 s for rate limits, overload and network failures:
+ *
+ * ```ts
+ * import { openai, retryStream, timeoutStream } from 'agenticraft-rx';
+ *
+ * openai()
+ *   .stream({ messages: [{ role: 'user', content: 'Hello' }] })
+ *   .pipe(timeoutStream({ first: 10_000, idle: 15_000 }), retryStream())
+ *   .subscribe({ next: (c) => process.stdout.write(c.content), error: console.error });
+ * ```
+ *
+ * Five quick retries with jitter, only for rate limits:
+ *
+ * ```ts
+ * import { anthropic, isProviderError, retryStream } from 'agenticraft-rx';
+ *
+ * anthropic()
+ *   .stream({ messages: [{ role: 'user', content: 'Hello' }] })
+ *   .pipe(
+ *     retryStream({
+ *       count: 5,
+ *       delay: 200,
+ *       maxDelay: 5_000,
+ *       jitter: 0.5,
+ *       retryIf: (error) => isProviderError(error) && error.status === 429,
+ *     }),
+ *   )
+ *   .subscribe((c) => process.stdout.write(c.content));
+ * ```
+ *
+ * @see {@link timeoutStream}
+ * @see {@link ProviderError} for which errors are retryable
+ * @see {@link StreamInterruptedError}
+ *
+ * @param config The number of retries, or a {@link RetryStreamConfig}.
+ * @returns A function that returns an Observable mirroring the source, resubscribing to it after retryable
+ * errors that came before any chunk.
+ * @throws {TypeError | RangeError} at call time when an option is invalid.
+ */
+export function retryStream<T extends StreamChunk>(config: number | RetryStreamConfig = {}): MonoTypeOperatorFunction<T> {
+  const { count, retryIf, scheduler, wait } = resolveConfig(config);
+
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let failures = 0;
+      let upstream: Subscription | undefined;
+      let backoff: Subscription | undefined;
+
+      const subscribeToSource = (): void => {
+        backoff = undefined;
+        // Only what this attempt delivered: a retry starts over before any chunk, so nothing else can be in it.
+        const partial = new StreamingResponse({ keepChunks: false, scheduler });
+        const subscription = source.subscribe({
+          next: (value) => {
+            partial.addChunk(value);
+            subscriber.next(value);
+          },
+          error: (error: unknown) => {
+            if (partial.chunkCount > 0) failAfterContent(error, partial);
+            else retryOrFail(error);
+          },
+          complete: () => subscriber.complete(),
+        });
+        // The result may have been unsubscribed while this attempt was still subscribing (a synchronous chunk).
+        if (subscriber.closed) subscription.unsubscribe();
+        else upstream = subscription;
+      };
+
+      /** Content reached the user: never restart. A future `afterContent: 'restart' | 'resume'` branches here. */
+      const failAfterContent = (error: unknown, partial: StreamingResponse): void => {
+        subscriber.error(toStreamInterruptedError(error, partial.end()));
+      };
+
+      const retryOrFail = (error: unknown): void => {
+        failures++;
+        let ms: number | undefined;
+        try {
+          if (failures <= count && retryIf(error, failures)) ms = wait(failures, error);
+        } catch (thrown: unknown) {
+          subscriber.error(thrown);
+          return;
+        }
+        if (ms === undefined) subscriber.error(error);
+        // Always through the scheduler, even for 0 ms: the failed attempt is torn down before the next starts.
+        // `retryIf` or `delay` may have unsubscribed the result meanwhile.
+        else if (!subscriber.closed) backoff = scheduler.schedule(subscribeToSource, ms);
+      };
+
+      subscribeToSource();
+
+      return () => {
+        backoff?.unsubscribe();
+        upstream?.unsubscribe();
+      };
+    });
+}
+
+interface ResolvedRetryConfig {
+  readonly count: number;
+  readonly retryIf: (error: unknown, attempt: number) => boolean;
+  readonly scheduler: SchedulerLike;
+  /** ms to wait before retry number `attempt`. */
+  readonly wait: (attempt: number, error: unknown) => number;
+}
+
+function resolveConfig(config: number | RetryStreamConfig): ResolvedRetryConfig {
+  if (typeof config === 'number') {
+    assertNonNegativeInteger('retryStream: count', config);
+    return resolveConfig({ count: config });
+  }
+  assertObject('retryStream: config', config);
+  const { count = 3, delay = 1000, maxDelay = 30_000, jitter = false, retryIf = isRetryableStreamError, scheduler = asyncScheduler } = config;
+  assertNonNegativeInteger('retryStream: count', count);
+  if (typeof delay === 'function') assertFunction('retryStream: delay', delay);
+  else assertNonNegativeNumber('retryStream: delay', delay);
+  assertNonNegativeNumber('retryStream: maxDelay', maxDelay);
+  const jitterFraction = resolveJitter(jitter);
+  assertFunction('retryStream: retryIf', retryIf);
+  assertObject('retryStream: scheduler', scheduler);
+
+  const wait = (attempt: number, error: unknown): number => {
+    if (isProviderError(error) && isWait(error.retryAfterMs)) return error.retryAfterMs;
+    let ms: number;
+    if (typeof delay === 'function') {
+      ms = delay(attempt, error);
+      assertNonNegativeNumber('retryStream: delay(attempt, error)', ms);
+    } else {
+      ms = delay * 2 ** (attempt - 1);
+    }
+    ms = Math.min(maxDelay, ms);
+    return jitterFraction > 0 ? ms * (1 - jitterFraction * Math.random()) : ms;
+  };
+
+  return { count, retryIf, scheduler, wait };
+}
+
+function resolveJitter(jitter: boolean | number): number {
+  if (typeof jitter === 'boolean') return jitter ? 1 : 0;
+  if (typeof jitter !== 'number' || Number.isNaN(jitter)) {
+    throw new TypeError(`retryStream: jitter must be a boolean or a fraction 0..1, got ${typeof jitter}`);
+  }
+  if (jitter < 0 || jitter > 1) throw new RangeError(`retryStream: jitter must be a boolean or a fraction 0..1, got ${jitter}`);
+  return jitter;
+}
+
+function isWait(ms: number | undefined): ms is number {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0;
+}
+
+/**
+ * The default `retryIf`: a retryable `ProviderError` (network failure, 408, 409, 429, 5xx, overloaded), or a
+ * `StreamTimeoutError` before the first chunk. Call it from a custom `retryIf` to extend the default.
+ */
+export function isRetryableStreamError(error: unknown): boolean {
+  return (isProviderError(error) && error.retryable) || (isStreamTimeoutError(error) && error.phase === 'first');
+}

@@ -1,0 +1,480 @@
+/**
+ * The Anthropic Messages API as a `Provider`, on the official `@anthropic-ai/sdk` (loaded on first subscribe).
+ * This file is the only place that knows Anthropic's wire format: raw SSE events in, `StreamChunk`s out.
+ */
+import type { Observable, SchedulerLike } from 'rxjs';
+import type Anthropic from '@anthropic-ai/sdk';
+import { chunk, finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from '../chunk.js';
+import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
+import { toolJsonSchema } from '../agent/tools.js';
+import { assertObject, assertPositiveInteger } from '../internal/validate.js';
+import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
+import { clockOf, loadSdk, networkError, redact, retryAfterMs, sdkStream, type ChunkSink, type StreamDecoder } from './internal.js';
+
+const PROVIDER = 'anthropic';
+
+/** The model used when neither the options nor the request name one. */
+export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-6';
+
+/** The `max_tokens` sent when the request has no `maxTokens` (the Messages API requires one). */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+export interface AnthropicProviderOptions {
+  /** @default process.env.ANTHROPIC_API_KEY */
+  readonly apiKey?: string;
+  /**
+   * The API origin, without `/v1` (the SDK appends `/v1/messages`).
+   * @default process.env.ANTHROPIC_BASE_URL, else 'https://api.anthropic.com'
+   */
+  readonly baseURL?: string;
+  /** @default ANTHROPIC_DEFAULT_MODEL ('claude-sonnet-4-6') */
+  readonly model?: string;
+  /** `max_tokens` for requests without `maxTokens`. @default 4096 */
+  readonly defaultMaxTokens?: number;
+  /** Headers sent with every request, e.g. `{ 'anthropic-beta': '...' }`. */
+  readonly defaultHeaders?: Readonly<Record<string, string>>;
+  /** Per-request timeout of the SDK, in ms. @default the SDK's (10 minutes) */
+  readonly timeout?: number;
+  /**
+   * A ready SDK client (`new Anthropic({...})`); `apiKey`, `baseURL`, `defaultHeaders` and `timeout` are then ignored.
+   * Give it `maxRetries: 0` yourself if retrying should be `retryStream`'s job alone.
+   */
+  readonly client?: Anthropic;
+  /** Clock for chunk timestamps. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * An Anthropic (Claude) provider: `stream(request)` is cold, each subscription sends one
+ * `POST /v1/messages` with `stream: true`, unsubscribing aborts it.
+ *
+ * ```
+ * stream(request)  --a--b--c--(F|)    a,b,c = text deltas (eventType 'content_block_delta')
+ *                                     F = final chunk (eventType 'message_stop', finishReason, usage, toolCalls)
+ * ```
+ *
+ * ```ts
+ * const claude = anthropic({ model: 'claude-sonnet-4-6' });
+ * claude.stream({ messages: [{ role: 'user', content: 'Hello' }] })
+ *   .pipe(collectResponse())
+ *   .subscribe((r) => console.log(r.completeText, r.usage));
+ * ```
+ *
+ * System messages become the top-level `system` prompt, tool results become `tool_result` blocks,
+ * `frequencyPenalty`/`presencePenalty` are dropped (the Messages API has no such parameters), and
+ * `providerOptions` (e.g. `{ thinking: { type: 'enabled', budget_tokens: 2048 } }`) are merged into the body last.
+ */
+export function anthropic(options: AnthropicProviderOptions = {}): Provider {
+  assertObject('anthropic(options)', options);
+  const defaultMaxTokens = options.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
+  assertPositiveInteger('anthropic: defaultMaxTokens', defaultMaxTokens);
+  if (options.timeout !== undefined) assertPositiveInteger('anthropic: timeout', options.timeout);
+  const apiKey = options.apiKey ?? env('ANTHROPIC_API_KEY');
+  const baseURL = options.baseURL ?? env('ANTHROPIC_BASE_URL');
+  const model = options.model ?? ANTHROPIC_DEFAULT_MODEL;
+  const clock = clockOf(options.scheduler);
+  let client: Promise<Anthropic> | undefined;
+
+  const getClient = (): Promise<Anthropic> => {
+    if (options.client) return Promise.resolve(options.client);
+    if (!apiKey) {
+      return Promise.reject(
+        new ProviderError('anthropic: no API key: pass anthropic({ apiKey }) or set ANTHROPIC_API_KEY', {
+          provider: PROVIDER,
+          code: 'missing_api_key',
+          retryable: false,
+        }),
+      );
+    }
+    client ??= loadSdk('@anthropic-ai/sdk', PROVIDER, () => import('@anthropic-ai/sdk')).then(
+      (sdk) =>
+        new sdk.default({
+          apiKey,
+          maxRetries: 0,
+          ...(baseURL ? { baseURL } : {}),
+          ...(options.defaultHeaders ? { defaultHeaders: { ...options.defaultHeaders } } : {}),
+          ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+        }),
+    );
+    client.catch(() => (client = undefined));
+    return client;
+  };
+
+  return {
+    name: PROVIDER,
+    model,
+    info: (): ProviderInfo => ({
+      provider: PROVIDER,
+      model,
+      supportsStreaming: true,
+      supportsTools: true,
+      supportsThinking: true,
+      baseURL: options.client?.baseURL ?? baseURL ?? 'https://api.anthropic.com',
+    }),
+    stream: (request: ChatRequest): Observable<StreamChunk> => {
+      const body = toAnthropicBody(request, request.model ?? model, defaultMaxTokens);
+      return sdkStream<AnthropicEvent>({
+        open: async (signal) => {
+          const sdk = await getClient();
+          const stream = await sdk.messages.create(body as unknown as Anthropic.MessageCreateParamsStreaming, { signal });
+          return stream as AsyncIterable<unknown> as AsyncIterable<AnthropicEvent>;
+        },
+        decoder: (sink) => anthropicDecoder(sink, body.model, clock),
+        toError: (error) => toProviderError(error, apiKey),
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Request mapping
+
+type ContentBlockParam =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: unknown }
+  | { readonly type: 'tool_result'; readonly tool_use_id: string; readonly content: string };
+
+interface MessageParam {
+  readonly role: 'user' | 'assistant';
+  content: string | ContentBlockParam[];
+}
+
+/** The native request body (a subset of `MessageCreateParamsStreaming` plus whatever `providerOptions` add). */
+export interface AnthropicRequestBody {
+  readonly model: string;
+  readonly max_tokens: number;
+  readonly messages: readonly MessageParam[];
+  readonly stream: true;
+  readonly system?: string;
+  readonly temperature?: number;
+  readonly top_p?: number;
+  readonly stop_sequences?: readonly string[];
+  readonly tools?: ReadonlyArray<{ readonly name: string; readonly description: string; readonly input_schema: unknown }>;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Maps a `ChatRequest` to the Messages API body. System messages are joined (blank line between) into `system`;
+ * tool messages become `tool_result` blocks, consecutive ones (and a user message right after them) merged
+ * into one user turn; `frequencyPenalty`/`presencePenalty` are dropped; `providerOptions` go in last,
+ * except `stream`, which stays `true`.
+ */
+export function toAnthropicBody(request: ChatRequest, model: string, defaultMaxTokens: number): AnthropicRequestBody {
+  const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content);
+  const body: Record<string, unknown> = {
+    model,
+    max_tokens: request.maxTokens ?? defaultMaxTokens,
+    messages: toAnthropicMessages(request.messages),
+  };
+  if (system.length > 0) body['system'] = system.join('\n\n');
+  if (request.temperature !== undefined) body['temperature'] = request.temperature;
+  if (request.topP !== undefined) body['top_p'] = request.topP;
+  if (request.stop !== undefined && request.stop.length > 0) body['stop_sequences'] = [...request.stop];
+  if (request.tools !== undefined && request.tools.length > 0) {
+    body['tools'] = request.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: toolJsonSchema(tool),
+    }));
+  }
+  return { ...body, ...request.providerOptions, stream: true } as AnthropicRequestBody;
+}
+
+function toAnthropicMessages(messages: readonly Message[]): MessageParam[] {
+  const out: MessageParam[] = [];
+  // The user turn that holds tool results, so that more results (and the user's next words) join it.
+  let toolTurn: (MessageParam & { content: ContentBlockParam[] }) | undefined;
+  for (const message of messages) {
+    switch (message.role) {
+      case 'system':
+        break;
+      case 'tool': {
+        const block: ContentBlockParam = { type: 'tool_result', tool_use_id: message.toolCallId ?? '', content: message.content };
+        if (toolTurn) toolTurn.content.push(block);
+        else out.push((toolTurn = { role: 'user', content: [block] }));
+        break;
+      }
+      case 'user':
+        if (toolTurn) {
+          if (message.content !== '') toolTurn.content.push({ type: 'text', text: message.content });
+          toolTurn = undefined;
+        } else {
+          out.push({ role: 'user', content: message.content });
+        }
+        break;
+      case 'assistant': {
+        toolTurn = undefined;
+        const calls = message.toolCalls ?? [];
+        if (calls.length === 0) {
+          out.push({ role: 'assistant', content: message.content });
+          break;
+        }
+        const blocks: ContentBlockParam[] = message.content === '' ? [] : [{ type: 'text', text: message.content }];
+        for (const call of calls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: toolInput(call.arguments) });
+        out.push({ role: 'assistant', content: blocks });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** `tool_use.input` must be an object: malformed arguments kept as a raw string are re-parsed, else sent as `{}`. */
+function toolInput(args: unknown): unknown {
+  if (typeof args === 'object' && args !== null) return args;
+  if (typeof args === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(args);
+      if (typeof parsed === 'object' && parsed !== null) return parsed;
+    } catch {
+      // fall through
+    }
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Stream decoding
+
+interface AnthropicUsage {
+  readonly input_tokens?: number | null;
+  readonly output_tokens?: number | null;
+  readonly cache_creation_input_tokens?: number | null;
+  readonly cache_read_input_tokens?: number | null;
+}
+
+/** The raw stream events, as loosely as the decoder reads them (unknown event and block types are ignored). */
+interface AnthropicEvent {
+  readonly type: string;
+  readonly index?: number;
+  readonly message?: { readonly model?: string; readonly usage?: AnthropicUsage };
+  readonly content_block?: { readonly type: string; readonly id?: string; readonly name?: string; readonly text?: string; readonly thinking?: string; readonly input?: unknown };
+  readonly delta?: {
+    readonly type?: string;
+    readonly text?: string;
+    readonly thinking?: string;
+    readonly partial_json?: string;
+    readonly stop_reason?: string | null;
+  };
+  readonly usage?: AnthropicUsage;
+}
+
+interface ToolBlock {
+  readonly index: number;
+  readonly id: string;
+  readonly name: string;
+  readonly input: unknown;
+  json: string;
+}
+
+const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  // The server paused a long server-tool turn; the answer so far is complete, the caller may continue it.
+  pause_turn: 'stop',
+  max_tokens: 'length',
+  model_context_window_exceeded: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+};
+
+/** Anthropic stop reasons to the normalised finish reasons; unknown ones pass through unchanged. */
+export function anthropicFinishReason(stopReason: string | null | undefined): FinishReason {
+  if (stopReason == null) return 'stop';
+  return FINISH_REASONS[stopReason] ?? stopReason;
+}
+
+function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: SchedulerLike): StreamDecoder<AnthropicEvent> {
+  let model = requestedModel;
+  let usage: AnthropicUsage | undefined;
+  let stopReason: string | null | undefined;
+  let stopped = false;
+  const toolBlocks = new Map<number, ToolBlock>();
+  const toolCalls: ToolBlock[] = [];
+
+  const meta = (eventType: string, extra?: ChunkMetadata): ChunkMetadata => ({ provider: PROVIDER, model, eventType, ...extra });
+  const emit = (content: string, eventType: string, extra?: ChunkMetadata): void =>
+    sink.next(chunk(content, { metadata: meta(eventType, extra), scheduler: clock }));
+
+  return {
+    event(event) {
+      if (stopped) return;
+      switch (event.type) {
+        case 'message_start':
+          if (event.message?.model) model = event.message.model;
+          usage = event.message?.usage;
+          break;
+        case 'content_block_start': {
+          const block = event.content_block;
+          if (!block) break;
+          if (block.type === 'text' && block.text) emit(block.text, event.type);
+          else if (block.type === 'thinking' && block.thinking) emit('', event.type, { thinking: block.thinking });
+          else if (block.type === 'tool_use') {
+            const tool: ToolBlock = { index: toolCalls.length, id: block.id ?? '', name: block.name ?? '', input: block.input ?? {}, json: '' };
+            toolBlocks.set(event.index ?? -1, tool);
+            toolCalls.push(tool);
+            emit('', event.type, { toolCallDelta: { index: tool.index, id: tool.id, name: tool.name, argumentsDelta: '' } });
+          }
+          break;
+        }
+        case 'content_block_delta': {
+          const delta = event.delta;
+          if (delta?.type === 'text_delta' && delta.text) emit(delta.text, event.type);
+          else if (delta?.type === 'thinking_delta' && delta.thinking) emit('', event.type, { thinking: delta.thinking });
+          else if (delta?.type === 'input_json_delta' && delta.partial_json) {
+            const tool = toolBlocks.get(event.index ?? -1);
+            if (!tool) break;
+            tool.json += delta.partial_json;
+            emit('', event.type, { toolCallDelta: { index: tool.index, argumentsDelta: delta.partial_json } });
+          }
+          // signature_delta and citations_delta carry nothing a chunk has a field for.
+          break;
+        }
+        case 'message_delta':
+          if (event.delta?.stop_reason !== undefined) stopReason = event.delta.stop_reason;
+          if (event.usage) usage = mergeUsage(usage, event.usage);
+          break;
+        case 'message_stop': {
+          stopped = true;
+          const calls = toolCalls.map(toToolCall);
+          const normalised = toUsage(usage);
+          const cache = cacheUsage(usage);
+          sink.next(
+            finalChunk(
+              meta(event.type, {
+                finishReason: anthropicFinishReason(stopReason),
+                ...(stopReason != null ? { rawFinishReason: stopReason } : {}),
+                ...(normalised ? { usage: normalised } : {}),
+                ...(cache ? { cacheUsage: cache } : {}),
+                ...(calls.length > 0 ? { toolCalls: calls } : {}),
+              }),
+              { scheduler: clock },
+            ),
+          );
+          break;
+        }
+      }
+    },
+    end() {
+      if (!stopped) {
+        throw new ProviderError('anthropic: the stream ended before message_stop', {
+          provider: PROVIDER,
+          code: 'incomplete_stream',
+          retryable: true,
+        });
+      }
+    },
+  };
+}
+
+function toToolCall(tool: ToolBlock): ToolCall {
+  if (tool.json === '') return { id: tool.id, name: tool.name, arguments: tool.input };
+  let args: unknown;
+  try {
+    args = JSON.parse(tool.json);
+  } catch {
+    args = tool.json; // kept raw so the agent can tell the model its arguments were not valid JSON
+  }
+  return { id: tool.id, name: tool.name, arguments: args };
+}
+
+/** message_delta's counts are cumulative: they replace message_start's where given. */
+function mergeUsage(start: AnthropicUsage | undefined, delta: AnthropicUsage): AnthropicUsage {
+  const merged: { -readonly [K in keyof AnthropicUsage]: AnthropicUsage[K] } = { ...start };
+  for (const key of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
+    const value = delta[key];
+    if (typeof value === 'number') merged[key] = value;
+  }
+  return merged;
+}
+
+/** Input tokens = uncached + cache writes + cache reads: everything the prompt cost. */
+function toUsage(usage: AnthropicUsage | undefined): Usage | undefined {
+  if (!usage) return undefined;
+  const inputTokens = (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
+  const outputTokens = usage.output_tokens ?? 0;
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+}
+
+function cacheUsage(usage: AnthropicUsage | undefined): { readonly cacheCreationInputTokens: number; readonly cacheReadInputTokens: number } | undefined {
+  const creation = usage?.cache_creation_input_tokens ?? 0;
+  const read = usage?.cache_read_input_tokens ?? 0;
+  return creation > 0 || read > 0 ? { cacheCreationInputTokens: creation, cacheReadInputTokens: read } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+
+/** Anthropic error types to the HTTP status the API uses for them (for `event: error` inside a 200 stream). */
+const ERROR_TYPE_STATUS: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+interface SdkApiError {
+  readonly message: string;
+  readonly status?: number;
+  readonly headers?: { get(name: string): string | null };
+  readonly type?: string | null;
+  readonly apiMessage?: string | null;
+  readonly requestID?: string | null;
+  readonly error?: { readonly error?: { readonly type?: string; readonly message?: string } } | null;
+}
+
+function toProviderError(error: unknown, apiKey: string | undefined): ProviderError {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'APIConnectionTimeoutError') {
+    return new ProviderError('anthropic: the request timed out (the SDK `timeout` option)', {
+      provider: PROVIDER,
+      code: 'timeout',
+      retryable: true,
+      cause: error,
+    });
+  }
+  // The SDK wraps fetch's TypeError, whose own cause holds the socket error code (ECONNREFUSED, ...).
+  if (name === 'APIConnectionError') return networkError(PROVIDER, (error as Error).cause ?? error, apiKey);
+  if (name === 'SyntaxError') {
+    return new ProviderError(redact(`anthropic: malformed event in the stream: ${(error as Error).message}`, apiKey), {
+      provider: PROVIDER,
+      code: 'malformed_response',
+      retryable: false,
+      cause: error,
+    });
+  }
+  if (error instanceof Error && 'status' in error && 'headers' in error) {
+    const api = error as Error & SdkApiError;
+    const type = api.type ?? api.error?.error?.type ?? undefined;
+    const detail = api.apiMessage ?? api.error?.error?.message ?? api.message;
+    const status = typeof api.status === 'number' ? api.status : undefined;
+    // An `event: error` arrives in a 200 stream without a status: its type says whether to retry.
+    const effectiveStatus = status ?? (type ? ERROR_TYPE_STATUS[type] : undefined);
+    const where = status !== undefined ? `HTTP ${status}${type ? ` ${type}` : ''}` : `${type ?? 'error'} event in the stream`;
+    const requestId = api.requestID ? ` (request-id ${api.requestID})` : '';
+    const after = retryAfterMs(api.headers);
+    return new ProviderError(redact(`anthropic: ${where}: ${detail}${requestId}`, apiKey), {
+      provider: PROVIDER,
+      ...(status !== undefined ? { status } : {}),
+      ...(type ? { code: type } : {}),
+      retryable: effectiveStatus !== undefined && isRetryableStatus(effectiveStatus),
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+      cause: error,
+    });
+  }
+  // undici's "terminated" (connection reset mid-stream) and other network-level failures.
+  if (error instanceof TypeError) return networkError(PROVIDER, error, apiKey);
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(redact(`anthropic: ${message}`, apiKey), { provider: PROVIDER, retryable: false, cause: error });
+}
+
+function env(name: string): string | undefined {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  return value === '' ? undefined : value;
+}

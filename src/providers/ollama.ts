@@ -1,0 +1,564 @@
+/**
+ * The Ollama provider, on the official `ollama` SDK (`/api/chat`, newline-delimited JSON). The only file
+ * that knows Ollama's wire format.
+ *
+ * The SDK has no per-request `AbortSignal`, and leaving its iterator does not close the socket. So each
+ * subscription gets its own client whose `fetch` carries the subscription's signal (that also aborts a
+ * request still waiting for headers), and teardown calls the iterator's `abort()` as well.
+ */
+import type { SchedulerLike } from 'rxjs';
+import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaMessage, Ollama, Options, Tool as OllamaTool } from 'ollama';
+import { chunk, finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
+import { ProviderError, isProviderError } from '../errors/ProviderError.js';
+import { toolJsonSchema } from '../agent/tools.js';
+import { assertFunction, assertObject, assertOneOf } from '../internal/validate.js';
+import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
+import { clockOf, loadSdk, networkError, redact, retryAfterMs, sdkStream, type ChunkSink, type StreamDecoder } from './internal.js';
+
+/** Ollama's `think` levels: `true`/`false`, or an effort for models that take one (gpt-oss). */
+export type OllamaThink = boolean | 'high' | 'medium' | 'low';
+
+export interface OllamaProviderOptions {
+  /**
+   * The Ollama server: `'http://gpu-box:11434'`, `'gpu-box'` (port 11434 implied), `':11500'` (localhost).
+   * @default process.env.OLLAMA_HOST ?? 'http://127.0.0.1:11434'
+   */
+  readonly host?: string;
+  /** @default 'llama3.2' */
+  readonly model?: string;
+  /**
+   * Sent as `Authorization: Bearer <apiKey>`: for ollama.com or an authenticating proxy. A local server
+   * needs none. Never appears in error messages.
+   */
+  readonly apiKey?: string;
+  /** Headers sent with every request, e.g. a reverse proxy's auth header. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The `fetch` the SDK uses (wrapped so that unsubscribing aborts it). @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /**
+   * A ready SDK client (`new Ollama({...})`). `host`, `headers`, `fetch` and `apiKey` (except for
+   * redaction) are then ignored, and cancellation relies on the SDK iterator's `abort()`: unsubscribing
+   * before the response headers arrive aborts the request only once they do, and an HTTP error's
+   * `retry-after` cannot be read. Prefer the options above.
+   */
+  readonly client?: Ollama;
+  /** `think` for every request (thinking models stream `metadata.thinking`); `providerOptions.think` overrides it. */
+  readonly think?: OllamaThink;
+  /** How long the model stays loaded after a request (`keep_alive`): `'10m'`, `3600` (s), `-1` (forever). */
+  readonly keepAlive?: string | number;
+  /**
+   * Model options for every request (`num_ctx`, `seed`, `top_k`, `repeat_penalty`...). The request's own
+   * `temperature`, `topP`, `maxTokens`... win over them.
+   */
+  readonly options?: Readonly<Partial<Options>>;
+  /** The clock for chunk timestamps. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+const PROVIDER = 'ollama';
+const DEFAULT_MODEL = 'llama3.2';
+const DEFAULT_HOST = 'http://127.0.0.1:11434';
+const DEFAULT_PORT = '11434';
+const EVENT_TYPE = 'message';
+const DONE_EVENT_TYPE = 'done';
+
+/**
+ * A model served by Ollama as a cold Observable source: each subscription to `stream(request)` sends one
+ * streaming `/api/chat` request, unsubscribing aborts it (also before the response headers arrive).
+ *
+ * ```ts
+ * const llama = ollama({ model: 'llama3.2' });                    // OLLAMA_HOST or http://127.0.0.1:11434
+ * llama.stream({ messages: [{ role: 'user', content: 'Hi' }] })
+ *   .pipe(timeoutStream({ first: 30_000, idle: 10_000 }))
+ *   .subscribe((c) => process.stdout.write(c.content));
+ *
+ * const qwen = ollama({ host: 'http://gpu-box:11434', model: 'qwen3', think: true });  // metadata.thinking deltas
+ * ```
+ *
+ * @param options Host, default model, headers; see {@link OllamaProviderOptions}.
+ * @returns A `Provider` named `'ollama'`.
+ */
+export function ollama(options: OllamaProviderOptions = {}): Provider {
+  assertObject('ollama(options)', options);
+  validateOptions(options);
+
+  const model = options.model ?? DEFAULT_MODEL;
+  const configuredHost = options.host ?? readEnv('OLLAMA_HOST');
+  const host = formatHost(configuredHost ?? DEFAULT_HOST);
+  const { apiKey } = options;
+  const headers: Record<string, string> = {
+    ...options.headers,
+    ...(apiKey !== undefined && { Authorization: `Bearer ${apiKey}` }),
+  };
+  const clock = clockOf(options.scheduler);
+
+  const info = (): ProviderInfo => ({
+    provider: PROVIDER,
+    model,
+    supportsStreaming: true,
+    supportsTools: true,
+    supportsThinking: true,
+    // A caller's client keeps its host to itself.
+    ...((!options.client || options.host !== undefined) && { baseURL: host }),
+  });
+
+  return {
+    name: PROVIDER,
+    model,
+    info,
+    stream: (request: ChatRequest) => {
+      assertObject('ollama: stream(request)', request);
+      if (!Array.isArray(request.messages)) throw new TypeError('ollama: stream(request): request.messages must be an array');
+      return sdkStream<ChatResponse>({
+        open: async (signal) => {
+          const body = toRequestBodyOrFail(request, model, options, apiKey);
+          const response: ResponseInfo = {};
+          const client = options.client ?? (await newClient(host, headers, abortableFetch(options.fetch ?? fetch, signal, response)));
+          const stream = await client.chat(body).catch((error: unknown) => {
+            throw toProviderError(error, apiKey, response.retryAfterMs);
+          });
+          // A caller's client could not see our signal: the request went on until its headers arrived.
+          if (signal.aborted) stream.abort();
+          return stream;
+        },
+        decoder: (sink) => ollamaDecoder(sink, request.model ?? model, clock),
+        toError: (error) => toProviderError(error, apiKey),
+        teardown: (stream) => {
+          if (isAbortable(stream)) stream.abort();
+        },
+      });
+    },
+  };
+}
+
+function validateOptions(options: OllamaProviderOptions): void {
+  for (const key of ['host', 'model', 'apiKey'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      throw new TypeError(`ollama(options): ${key} must be a non-empty string, got ${typeof value === 'string' ? '""' : typeof value}`);
+    }
+  }
+  if (options.host !== undefined) formatHost(options.host);
+  if (options.headers !== undefined) assertObject('ollama(options): headers', options.headers);
+  if (options.options !== undefined) assertObject('ollama(options): options', options.options);
+  if (options.fetch !== undefined) assertFunction('ollama(options): fetch', options.fetch);
+  if (options.client !== undefined) {
+    assertObject('ollama(options): client', options.client);
+    assertFunction('ollama(options): client.chat', options.client.chat);
+  }
+  if (options.think !== undefined && typeof options.think !== 'boolean') {
+    assertOneOf('ollama(options): think', options.think, ['high', 'medium', 'low'] as const);
+  }
+  if (options.keepAlive !== undefined && typeof options.keepAlive !== 'string' && typeof options.keepAlive !== 'number') {
+    throw new TypeError(`ollama(options): keepAlive must be a string ('10m') or a number of seconds, got ${typeof options.keepAlive}`);
+  }
+}
+
+function readEnv(name: string): string | undefined {
+  const value = typeof process === 'undefined' ? undefined : process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/**
+ * The host the way the SDK reads it: no scheme means http and port 11434, `':11500'` means localhost.
+ * Throws a TypeError naming the option for something that is no URL.
+ */
+function formatHost(host: string): string {
+  let value = host.trim();
+  let explicitScheme = value.includes('://');
+  if (value.startsWith(':')) {
+    value = `http://127.0.0.1${value}`;
+    explicitScheme = true;
+  }
+  if (!explicitScheme) value = `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (error) {
+    throw new TypeError(`ollama(options): host must be a URL or host[:port], got ${JSON.stringify(host)}`, { cause: error });
+  }
+  if (!explicitScheme && url.port === '') url.port = DEFAULT_PORT;
+  return url.href.replace(/\/+$/, '');
+}
+
+async function newClient(host: string, headers: Record<string, string>, fetchFn: typeof fetch): Promise<Ollama> {
+  const sdk = await loadSdk('ollama', PROVIDER, () => import('ollama')).catch((error: unknown) => {
+    // Installing a package is no job for retryStream.
+    throw new ProviderError(error instanceof Error ? error.message : String(error), {
+      provider: PROVIDER,
+      code: 'sdk_not_installed',
+      retryable: false,
+      cause: error,
+    });
+  });
+  return new sdk.Ollama({ host, headers, fetch: fetchFn });
+}
+
+/** What the subscription's fetch saw of the response, for the error the SDK throws without it. */
+interface ResponseInfo {
+  retryAfterMs?: number;
+}
+
+/**
+ * The SDK's fetch, bound to one subscription: the request is aborted by `signal` as well as by the SDK's
+ * own iterator controller, an error response's `retry-after` is kept (the SDK's `ResponseError` drops the
+ * headers), and the body goes through {@link ndjsonGuard} (the SDK skips malformed lines silently).
+ */
+function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseInfo): typeof fetch {
+  return async (input, init) => {
+    const requestSignal = init?.signal ? AbortSignal.any([signal, init.signal]) : signal;
+    const response = await base(input, { ...init, signal: requestSignal });
+    if (!response.ok) {
+      const ms = retryAfterMs(response.headers);
+      if (ms !== undefined) seen.retryAfterMs = ms;
+      return response;
+    }
+    if (!response.body) return response;
+    return new Response(ndjsonGuard(response.body), {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
+}
+
+/**
+ * Passes a newline-delimited JSON body through line by line and fails it with a 'malformed_response'
+ * `ProviderError` at the first line that is not JSON. The lines before it are delivered first: the error
+ * is raised on the next read (the stream pulls only when the SDK reads). An unparseable trailing fragment
+ * (the connection ended mid-line) is dropped, so the SDK reports the stream as incomplete.
+ */
+function ndjsonGuard(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  let buffer = '';
+  let failure: ProviderError | undefined;
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (failure) {
+            controller.error(failure);
+            void reader.cancel(failure).catch(() => undefined);
+            return;
+          }
+          const { done, value } = await reader.read();
+          if (done) {
+            const rest = buffer + decoder.decode();
+            buffer = '';
+            if (rest.trim() !== '' && isJson(rest)) controller.enqueue(encoder.encode(`${rest}\n`));
+            controller.close();
+            return;
+          }
+          buffer += decoder.decode(value, { stream: true });
+          const lines = buffer.split('\n');
+          buffer = lines.pop() ?? '';
+          const valid: string[] = [];
+          for (const line of lines) {
+            if (line.trim() === '') continue;
+            if (!isJson(line)) {
+              failure = new ProviderError(`ollama: malformed JSON line in the stream: ${truncate(line)}`, {
+                provider: PROVIDER,
+                code: 'malformed_response',
+                retryable: false,
+              });
+              break;
+            }
+            valid.push(line);
+          }
+          if (valid.length > 0) {
+            controller.enqueue(encoder.encode(`${valid.join('\n')}\n`));
+            return;
+          }
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function isJson(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function truncate(text: string, max = 120): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+function toRequestBodyOrFail(
+  request: ChatRequest,
+  model: string,
+  options: OllamaProviderOptions,
+  apiKey: string | undefined,
+): OllamaChatRequest & { stream: true } {
+  try {
+    return toRequestBody(request, model, options);
+  } catch (error) {
+    // e.g. a tool whose schema cannot be turned into JSON Schema: no request is sent, retrying cannot help.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ProviderError(redact(`ollama: invalid request: ${message}`, apiKey), {
+      provider: PROVIDER,
+      code: 'invalid_request',
+      retryable: false,
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Maps a `ChatRequest` to the `/api/chat` body. Sampling parameters go into `options`; `providerOptions`
+ * are merged last, their `options` into ours (so `{ options: { num_ctx: 8192 } }` keeps the temperature),
+ * and `stream` stays on.
+ */
+function toRequestBody(request: ChatRequest, model: string, defaults: OllamaProviderOptions): OllamaChatRequest & { stream: true } {
+  const modelOptions: Record<string, unknown> = { ...defaults.options };
+  if (request.temperature !== undefined) modelOptions['temperature'] = request.temperature;
+  if (request.topP !== undefined) modelOptions['top_p'] = request.topP;
+  if (request.maxTokens !== undefined) modelOptions['num_predict'] = request.maxTokens;
+  if (request.stop !== undefined && request.stop.length > 0) modelOptions['stop'] = [...request.stop];
+  if (request.frequencyPenalty !== undefined) modelOptions['frequency_penalty'] = request.frequencyPenalty;
+  if (request.presencePenalty !== undefined) modelOptions['presence_penalty'] = request.presencePenalty;
+
+  const body: Record<string, unknown> = {
+    model: request.model ?? model,
+    messages: toOllamaMessages(request.messages),
+  };
+  if (request.tools !== undefined && request.tools.length > 0) {
+    body['tools'] = request.tools.map(
+      (tool): OllamaTool => ({
+        type: 'function',
+        function: { name: tool.name, description: tool.description, parameters: toolJsonSchema(tool) as OllamaTool['function']['parameters'] },
+      }),
+    );
+  }
+  if (defaults.think !== undefined) body['think'] = defaults.think;
+  if (defaults.keepAlive !== undefined) body['keep_alive'] = defaults.keepAlive;
+
+  const extra = request.providerOptions ?? {};
+  const extraOptions = extra['options'] ?? {};
+  const merged: Record<string, unknown> = { ...body, ...extra, stream: true };
+  if (isRecord(extraOptions)) {
+    const options = { ...modelOptions, ...extraOptions };
+    if (Object.keys(options).length > 0) merged['options'] = options;
+  }
+  return merged as unknown as OllamaChatRequest & { stream: true };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Ollama messages: assistant tool calls carry no id and their arguments as an object; a tool result
+ * names its tool (`tool_name`), taken from `message.name` or else from the call it answers.
+ */
+function toOllamaMessages(messages: readonly Message[]): OllamaMessage[] {
+  const toolNames = new Map<string, string>();
+  return messages.map((message): OllamaMessage => {
+    switch (message.role) {
+      case 'assistant': {
+        const calls = message.toolCalls ?? [];
+        if (calls.length === 0) return { role: 'assistant', content: message.content };
+        for (const call of calls) toolNames.set(call.id, call.name);
+        return {
+          role: 'assistant',
+          content: message.content,
+          tool_calls: calls.map((call) => ({ function: { name: call.name, arguments: toArgumentsObject(call.arguments) } })),
+        };
+      }
+      case 'tool': {
+        const name = message.name ?? (message.toolCallId !== undefined ? toolNames.get(message.toolCallId) : undefined);
+        return { role: 'tool', content: message.content, ...(name !== undefined && { tool_name: name }) };
+      }
+      default:
+        return { role: message.role, content: message.content };
+    }
+  });
+}
+
+/** Ollama wants an object. Arguments kept as a raw string (malformed JSON) are parsed if they can be, else `{}`. */
+function toArgumentsObject(args: unknown): Record<string, unknown> {
+  if (isRecord(args)) return args;
+  if (typeof args === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(args);
+      if (isRecord(parsed)) return parsed;
+    } catch {
+      // fall through
+    }
+  }
+  return {};
+}
+
+/** A streamed tool call as this decoder reads it: newer servers may add an `id`, arguments may be a string. */
+interface WireToolCall {
+  readonly id?: unknown;
+  readonly function?: { readonly name?: unknown; readonly arguments?: unknown };
+}
+
+function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: SchedulerLike): StreamDecoder<ChatResponse> {
+  let model = requestedModel;
+  let done: ChatResponse | undefined;
+  const toolCalls: ToolCall[] = [];
+
+  const emit = (content: string, extra: Partial<ChunkMetadata>): void => {
+    sink.next(chunk(content, { metadata: { provider: PROVIDER, model, eventType: EVENT_TYPE, ...extra }, scheduler: clock }));
+  };
+
+  return {
+    event(response) {
+      if (typeof response.model === 'string' && response.model !== '') model = response.model;
+      const message = response.message as OllamaMessage | undefined;
+      if (typeof message?.thinking === 'string' && message.thinking !== '') emit('', { thinking: message.thinking });
+      if (typeof message?.content === 'string' && message.content !== '') emit(message.content, {});
+      for (const call of (message?.tool_calls ?? []) as readonly WireToolCall[]) {
+        const index = toolCalls.length;
+        const id = typeof call.id === 'string' && call.id !== '' ? call.id : newToolCallId();
+        const name = typeof call.function?.name === 'string' ? call.function.name : '';
+        const raw = call.function?.arguments ?? {};
+        const argumentsDelta = typeof raw === 'string' ? raw : JSON.stringify(raw);
+        toolCalls.push({ id, name, arguments: typeof raw === 'string' ? parseArguments(raw) : raw });
+        emit('', { toolCallDelta: { index, id, name, argumentsDelta } });
+      }
+      if (response.done) done = response;
+    },
+    end() {
+      if (!done) throw incompleteStream();
+      const rawFinishReason = typeof done.done_reason === 'string' && done.done_reason !== '' ? done.done_reason : undefined;
+      const usage = toUsage(done);
+      const durations = toDurations(done);
+      sink.next(
+        finalChunk(
+          {
+            provider: PROVIDER,
+            model,
+            eventType: DONE_EVENT_TYPE,
+            finishReason: normalizeFinishReason(rawFinishReason, toolCalls.length > 0),
+            ...(rawFinishReason !== undefined && { rawFinishReason }),
+            ...(usage && { usage }),
+            ...(toolCalls.length > 0 && { toolCalls }),
+            ...(durations && { durations }),
+          },
+          { scheduler: clock },
+        ),
+      );
+    },
+  };
+}
+
+/** Ollama sends no call ids; the agent needs one to pair a result with its call. */
+function newToolCallId(): string {
+  const random = globalThis.crypto?.randomUUID?.().replace(/-/g, '') ?? `${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  return `call_${random.slice(0, 24)}`;
+}
+
+/** Malformed JSON stays the raw string so the agent can report it to the model. */
+function parseArguments(raw: string): unknown {
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Ollama says 'stop' also when the model called tools; that becomes 'tool_calls' so an agent loop goes
+ * on. 'length' passes through; other words ('load', 'unload') pass through as they are.
+ */
+function normalizeFinishReason(raw: string | undefined, hasToolCalls: boolean): string {
+  if (hasToolCalls) return 'tool_calls';
+  if (raw === undefined || raw === 'stop') return 'stop';
+  return raw;
+}
+
+function toUsage(done: ChatResponse): Usage | undefined {
+  const input: unknown = done.prompt_eval_count;
+  const output: unknown = done.eval_count;
+  if (typeof input !== 'number' && typeof output !== 'number') return undefined;
+  const inputTokens = typeof input === 'number' ? input : 0;
+  const outputTokens = typeof output === 'number' ? output : 0;
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+}
+
+/** Ollama's timings, converted from ns to ms: where the time went (model load vs prompt vs generation). */
+export interface OllamaDurations {
+  readonly totalMs?: number;
+  readonly loadMs?: number;
+  readonly promptEvalMs?: number;
+  readonly evalMs?: number;
+}
+
+function toDurations(done: ChatResponse): OllamaDurations | undefined {
+  const ms = (ns: unknown): number | undefined => (typeof ns === 'number' ? ns / 1e6 : undefined);
+  const entries = Object.entries({
+    totalMs: ms(done.total_duration),
+    loadMs: ms(done.load_duration),
+    promptEvalMs: ms(done.prompt_eval_duration),
+    evalMs: ms(done.eval_duration),
+  }).filter(([, value]) => value !== undefined);
+  return entries.length > 0 ? (Object.fromEntries(entries) as OllamaDurations) : undefined;
+}
+
+function incompleteStream(cause?: unknown): ProviderError {
+  return new ProviderError('ollama: the stream ended before its final `done` line (incomplete response)', {
+    provider: PROVIDER,
+    code: 'incomplete_stream',
+    retryable: true,
+    cause,
+  });
+}
+
+function isAbortable(stream: unknown): stream is { abort(): void } {
+  return typeof stream === 'object' && stream !== null && typeof (stream as { abort?: unknown }).abort === 'function';
+}
+
+/** The SDK's `ResponseError` (duck-typed: a caller's `client` may come from another copy of the SDK). */
+interface ResponseErrorLike extends Error {
+  readonly error: string;
+  readonly status_code: number;
+}
+
+function isResponseError(error: unknown): error is ResponseErrorLike {
+  return error instanceof Error && typeof (error as { status_code?: unknown }).status_code === 'number';
+}
+
+/** The SDK's own words when the body ended without a `done` line. */
+const INCOMPLETE = /did not receive done/i;
+
+/**
+ * HTTP errors (`ResponseError`: status, no headers: `retry-after` comes from our fetch), network failures
+ * (TypeError 'fetch failed' / 'terminated'), the SDK's incomplete-stream error, and `{"error": "..."}`
+ * lines inside a 200 stream (a plain Error: the model runner failed mid-answer, so retryable).
+ */
+function toProviderError(error: unknown, apiKey: string | undefined, retryAfter?: number): ProviderError {
+  if (isProviderError(error)) return error;
+  if (isResponseError(error)) {
+    return new ProviderError(redact(`ollama: HTTP ${error.status_code}: ${error.message}`, apiKey), {
+      provider: PROVIDER,
+      status: error.status_code,
+      ...(retryAfter !== undefined && { retryAfterMs: retryAfter }),
+      cause: error,
+    });
+  }
+  if (!(error instanceof Error) || error instanceof TypeError || error.name === 'AbortError' || 'code' in error) {
+    return networkError(PROVIDER, error, apiKey);
+  }
+  if (INCOMPLETE.test(error.message)) return incompleteStream(error);
+  return new ProviderError(redact(`ollama: error in stream: ${error.message}`, apiKey), {
+    provider: PROVIDER,
+    code: 'stream_error',
+    retryable: true,
+    cause: error,
+  });
+}

@@ -1,0 +1,444 @@
+/**
+ * The OpenAI Chat Completions provider, on the official `openai` SDK. The only file that knows the
+ * `chat.completion.chunk` wire format; works with any OpenAI-compatible server (vLLM, LM Studio, Groq,
+ * OpenRouter, DeepSeek, Ollama's /v1) through `baseURL`.
+ */
+import type { SchedulerLike } from 'rxjs';
+import type { ClientOptions, OpenAI } from 'openai';
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import { chunk, finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
+import { ProviderError } from '../errors/ProviderError.js';
+import { toolJsonSchema } from '../agent/tools.js';
+import { assertObject, assertOneOf, assertPositiveNumber } from '../internal/validate.js';
+import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
+import { clockOf, loadSdk, networkError, redact, retryAfterMs, sdkStream, type ChunkSink, type StreamDecoder } from './internal.js';
+
+
+/** Where `maxTokens` goes in the request body. */
+export type OpenAIMaxTokensParam = 'max_completion_tokens' | 'max_tokens';
+
+export interface OpenAIProviderOptions {
+  /**
+   * Sent as `Authorization: Bearer <apiKey>`. Servers without authentication still need a value
+   * (any string, e.g. `'none'`).
+   * @default process.env.OPENAI_API_KEY
+   */
+  readonly apiKey?: string;
+  /**
+   * The API root, including `/v1`: `'http://localhost:8000/v1'` (vLLM), `'http://localhost:1234/v1'`
+   * (LM Studio), `'https://api.groq.com/openai/v1'` (Groq).
+   * @default process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'
+   */
+  readonly baseURL?: string;
+  /** @default 'gpt-4o-mini' */
+  readonly model?: string;
+  /** `OpenAI-Organization` header. @default process.env.OPENAI_ORG_ID (read by the SDK) */
+  readonly organization?: string;
+  /** `OpenAI-Project` header. @default process.env.OPENAI_PROJECT_ID (read by the SDK) */
+  readonly project?: string;
+  /** Headers sent with every request, e.g. `{ 'HTTP-Referer': 'https://my.app' }` for OpenRouter. */
+  readonly defaultHeaders?: Readonly<Record<string, string>>;
+  /** The SDK's per-request timeout in ms (whole request, stream included). @default 600_000 (the SDK's) */
+  readonly timeout?: number;
+  /**
+   * The body field `maxTokens` is sent as. OpenAI's own API wants `max_completion_tokens` (o-series
+   * models reject `max_tokens`); most compatible servers only know `max_tokens`.
+   * @default 'max_completion_tokens' when the base URL is api.openai.com, else 'max_tokens'
+   */
+  readonly maxTokensParam?: OpenAIMaxTokensParam;
+  /**
+   * A ready SDK client (`new OpenAI({...})`, `AzureOpenAI`, a client with a custom `fetch`...). When
+   * given, `apiKey`, `baseURL`, `organization`, `project`, `defaultHeaders` and `timeout` are ignored;
+   * requests still go out with `maxRetries: 0`.
+   */
+  readonly client?: OpenAI;
+  /** The clock for chunk timestamps. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+const PROVIDER = 'openai';
+const DEFAULT_MODEL = 'gpt-4o-mini';
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+const EVENT_TYPE = 'chat.completion.chunk';
+
+/**
+ * An OpenAI (or OpenAI-compatible) chat model as a cold Observable source: each subscription to
+ * `stream(request)` sends one streaming Chat Completions request, unsubscribing aborts it.
+ *
+ * ```ts
+ * const gpt = openai({ model: 'gpt-4o-mini' });            // OPENAI_API_KEY from the environment
+ * gpt.stream({ messages: [{ role: 'user', content: 'Hi' }] })
+ *   .pipe(timeoutStream({ first: 10_000 }), retryStream(3))
+ *   .subscribe((c) => process.stdout.write(c.content));
+ *
+ * const local = openai({ baseURL: 'http://localhost:8000/v1', apiKey: 'none', model: 'Qwen/Qwen3-8B' });
+ * ```
+ *
+ * @param options Credentials, endpoint, default model; see {@link OpenAIProviderOptions}.
+ * @returns A `Provider` named `'openai'`.
+ */
+export function openai(options: OpenAIProviderOptions = {}): Provider {
+  assertObject('openai(options)', options);
+  validateOptions(options);
+
+  const model = options.model ?? DEFAULT_MODEL;
+  const baseURL = options.client?.baseURL ?? options.baseURL ?? readEnv('OPENAI_BASE_URL') ?? DEFAULT_BASE_URL;
+  const apiKey = options.client ? options.client.apiKey ?? undefined : options.apiKey ?? readEnv('OPENAI_API_KEY');
+  const official = isOpenAIBaseURL(baseURL);
+  const maxTokensParam: OpenAIMaxTokensParam = options.maxTokensParam ?? (official ? 'max_completion_tokens' : 'max_tokens');
+  const clock = clockOf(options.scheduler);
+
+  let client: Promise<OpenAI> | undefined;
+  const getClient = (): Promise<OpenAI> => {
+    if (options.client) return Promise.resolve(options.client);
+    client ??= loadSdk('openai', PROVIDER, () => import('openai')).then((sdk) => {
+      const clientOptions: ClientOptions = {
+        apiKey: apiKey ?? null,
+        baseURL,
+        maxRetries: 0,
+        ...(options.organization !== undefined && { organization: options.organization }),
+        ...(options.project !== undefined && { project: options.project }),
+        ...(options.defaultHeaders !== undefined && { defaultHeaders: { ...options.defaultHeaders } }),
+        ...(options.timeout !== undefined && { timeout: options.timeout }),
+      };
+      return new sdk.OpenAI(clientOptions);
+    });
+    // A failed load (package missing) is retried on the next subscription.
+    client.catch(() => (client = undefined));
+    return client;
+  };
+
+  const info = (): ProviderInfo => ({
+    provider: PROVIDER,
+    model,
+    supportsStreaming: true,
+    supportsTools: true,
+    // OpenAI's own Chat Completions API never streams reasoning; compatible servers may (reasoning_content / reasoning).
+    supportsThinking: !official,
+    baseURL,
+  });
+
+  return {
+    name: PROVIDER,
+    model,
+    info,
+    stream: (request: ChatRequest) =>
+      sdkStream<ChatCompletionChunk>({
+        open: async (signal) => {
+          if (!options.client && !apiKey) {
+            throw new ProviderError(
+              'openai: no API key. Pass openai({ apiKey }) or set OPENAI_API_KEY (servers without authentication accept any value, e.g. "none").',
+              { provider: PROVIDER, code: 'missing_api_key', retryable: false },
+            );
+          }
+          const body = toRequestBodyOrFail(request, model, maxTokensParam, apiKey);
+          const sdk = await getClient();
+          return sdk.chat.completions.create(body, { signal, maxRetries: 0 });
+        },
+        decoder: (sink) => openAIDecoder(sink, request.model ?? model, clock, apiKey),
+        toError: (error) => toProviderError(error, apiKey),
+      }),
+  };
+}
+
+function validateOptions(options: OpenAIProviderOptions): void {
+  for (const key of ['apiKey', 'baseURL', 'model', 'organization', 'project'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new TypeError(`openai(options): ${key} must be a non-empty string, got ${typeof value === 'string' ? '""' : typeof value}`);
+    }
+  }
+  if (options.baseURL !== undefined && !URL.canParse(options.baseURL)) {
+    throw new TypeError(`openai(options): baseURL must be an absolute URL, got ${JSON.stringify(options.baseURL)}`);
+  }
+  if (options.defaultHeaders !== undefined) assertObject('openai(options): defaultHeaders', options.defaultHeaders);
+  if (options.timeout !== undefined) assertPositiveNumber('openai(options): timeout', options.timeout);
+  if (options.maxTokensParam !== undefined) {
+    assertOneOf('openai(options): maxTokensParam', options.maxTokensParam, ['max_completion_tokens', 'max_tokens'] as const);
+  }
+  if (options.client !== undefined) assertObject('openai(options): client', options.client);
+}
+
+function readEnv(name: string): string | undefined {
+  const value = typeof process === 'undefined' ? undefined : process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** OpenAI's own API (api.openai.com and its regional hosts such as eu.api.openai.com). */
+function isOpenAIBaseURL(baseURL: string): boolean {
+  try {
+    const host = new URL(baseURL).hostname;
+    return host === 'api.openai.com' || host.endsWith('.api.openai.com');
+  } catch {
+    return false;
+  }
+}
+
+function toRequestBodyOrFail(
+  request: ChatRequest,
+  model: string,
+  maxTokensParam: OpenAIMaxTokensParam,
+  apiKey: string | undefined,
+): ChatCompletionCreateParamsStreaming {
+  try {
+    return toRequestBody(request, model, maxTokensParam);
+  } catch (error) {
+    // e.g. a tool whose schema cannot be turned into JSON Schema: no request is sent, retrying cannot help.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ProviderError(redact(`openai: invalid request: ${message}`, apiKey), {
+      provider: PROVIDER,
+      code: 'invalid_request',
+      retryable: false,
+      cause: error,
+    });
+  }
+}
+
+/** Maps a `ChatRequest` to the streaming Chat Completions body; `providerOptions` go last, `stream` stays on. */
+function toRequestBody(request: ChatRequest, model: string, maxTokensParam: OpenAIMaxTokensParam): ChatCompletionCreateParamsStreaming {
+  const body: Record<string, unknown> = {
+    model: request.model ?? model,
+    messages: request.messages.map(toMessageParam),
+    stream_options: { include_usage: true },
+  };
+  if (request.temperature !== undefined) body['temperature'] = request.temperature;
+  if (request.maxTokens !== undefined) body[maxTokensParam] = request.maxTokens;
+  if (request.topP !== undefined) body['top_p'] = request.topP;
+  if (request.frequencyPenalty !== undefined) body['frequency_penalty'] = request.frequencyPenalty;
+  if (request.presencePenalty !== undefined) body['presence_penalty'] = request.presencePenalty;
+  if (request.stop !== undefined && request.stop.length > 0) body['stop'] = [...request.stop];
+  if (request.tools !== undefined && request.tools.length > 0) {
+    body['tools'] = request.tools.map((tool) => ({
+      type: 'function',
+      function: { name: tool.name, description: tool.description, parameters: toolJsonSchema(tool) },
+    }));
+  }
+  return { ...body, ...request.providerOptions, stream: true } as ChatCompletionCreateParamsStreaming;
+}
+
+function toMessageParam(message: Message): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'system':
+      return { role: 'system', content: message.content };
+    case 'user':
+      return { role: 'user', content: message.content };
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId ?? '', content: message.content };
+    case 'assistant': {
+      const calls = message.toolCalls ?? [];
+      if (calls.length === 0) return { role: 'assistant', content: message.content };
+      return {
+        role: 'assistant',
+        // OpenAI wants null, not '', beside tool calls.
+        content: message.content === '' ? null : message.content,
+        tool_calls: calls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: {
+            name: call.name,
+            // Malformed arguments were kept as the raw string: send them back as the model wrote them.
+            arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {}),
+          },
+        })),
+      };
+    }
+  }
+}
+
+/** What OpenAI-compatible servers add to a delta: DeepSeek/vLLM `reasoning_content`, OpenRouter/Groq/vLLM `reasoning`. */
+interface CompatibleDelta extends ChatCompletionChunk.Choice.Delta {
+  readonly reasoning_content?: string | null;
+  readonly reasoning?: string | null;
+}
+
+interface PendingToolCall {
+  id?: string;
+  name?: string;
+  arguments: string;
+}
+
+function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: SchedulerLike, apiKey: string | undefined): StreamDecoder<ChatCompletionChunk> {
+  let model = requestedModel;
+  let eventType = EVENT_TYPE;
+  let responseId: string | undefined;
+  let rawFinishReason: string | undefined;
+  let usage: Usage | undefined;
+  const toolCalls = new Map<number, PendingToolCall>();
+  let lastToolIndex = -1;
+
+  const emit = (content: string, extra: Partial<ChunkMetadata>): void => {
+    sink.next(chunk(content, { metadata: { provider: PROVIDER, model, eventType, ...extra }, scheduler: clock }));
+  };
+
+  return {
+    event(event) {
+      if (typeof event !== 'object' || event === null) {
+        throw malformed(`openai: unexpected stream event ${JSON.stringify(event)}`, apiKey);
+      }
+      if (typeof event.model === 'string' && event.model !== '') model = event.model;
+      // Compatible servers do not always send `object`.
+      const object: unknown = event.object;
+      if (typeof object === 'string' && object !== '') eventType = object;
+      if (typeof event.id === 'string' && event.id !== '') responseId = event.id;
+      if (event.usage) usage = toUsage(event.usage);
+
+      // n > 1 is not supported: only the first choice is streamed.
+      const choices = Array.isArray(event.choices) ? event.choices : [];
+      const choice = choices.find((c) => c.index === 0) ?? choices[0];
+      if (!choice) return;
+      const delta = (choice.delta ?? {}) as CompatibleDelta;
+
+      const thinking = delta.reasoning_content ?? delta.reasoning;
+      if (typeof thinking === 'string' && thinking !== '') emit('', { thinking });
+      if (typeof delta.content === 'string' && delta.content !== '') emit(delta.content, {});
+      if (typeof delta.refusal === 'string' && delta.refusal !== '') emit(delta.refusal, { refusal: true });
+
+      for (const call of delta.tool_calls ?? []) {
+        const index = toolIndex(call, toolCalls, lastToolIndex);
+        lastToolIndex = index;
+        const pending = toolCalls.get(index) ?? { arguments: '' };
+        toolCalls.set(index, pending);
+        const id = call.id ?? undefined;
+        const name = call.function?.name ?? undefined;
+        const argumentsDelta = call.function?.arguments ?? '';
+        if (id) pending.id = id;
+        if (name) pending.name = name;
+        pending.arguments += argumentsDelta;
+        if (!id && !name && argumentsDelta === '') continue;
+        emit('', { toolCallDelta: { index, ...(id && { id }), ...(name && { name }), argumentsDelta } });
+      }
+
+      if (choice.finish_reason) rawFinishReason = choice.finish_reason;
+    },
+    end() {
+      if (rawFinishReason === undefined) {
+        throw new ProviderError('openai: the stream ended before a finish_reason (incomplete response)', {
+          provider: PROVIDER,
+          code: 'incomplete_stream',
+          retryable: true,
+        });
+      }
+      const calls: ToolCall[] = [...toolCalls.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([index, call]) => ({
+          id: call.id ?? `call_${index}`,
+          name: call.name ?? '',
+          arguments: parseArguments(call.arguments),
+        }));
+      sink.next(
+        finalChunk(
+          {
+            provider: PROVIDER,
+            model,
+            eventType,
+            finishReason: normalizeFinishReason(rawFinishReason, calls.length > 0),
+            rawFinishReason,
+            ...(usage && { usage }),
+            ...(calls.length > 0 && { toolCalls: calls }),
+            ...(responseId && { responseId }),
+          },
+          { scheduler: clock },
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * OpenAI always sends `index`; some compatible servers omit it. Then a new `id` starts the next call
+ * and a fragment without one continues the last.
+ */
+function toolIndex(call: ChatCompletionChunk.Choice.Delta.ToolCall, calls: ReadonlyMap<number, PendingToolCall>, last: number): number {
+  if (typeof call.index === 'number') return call.index;
+  if (call.id && ![...calls.values()].some((c) => c.id === call.id)) return calls.size;
+  return Math.max(last, 0);
+}
+
+function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
+  const inputTokens = usage.prompt_tokens ?? 0;
+  const outputTokens = usage.completion_tokens ?? 0;
+  return { inputTokens, outputTokens, totalTokens: usage.total_tokens ?? inputTokens + outputTokens };
+}
+
+/**
+ * stop/length/content_filter pass through; tool_calls and the legacy function_call become 'tool_calls'.
+ * Compatible servers that answer tool calls with 'stop' (or an unknown word) get 'tool_calls' too, so an
+ * agent loop keeps going; `rawFinishReason` keeps the server's word.
+ */
+function normalizeFinishReason(raw: string, hasToolCalls: boolean): string {
+  if (raw === 'tool_calls' || raw === 'function_call') return 'tool_calls';
+  if (raw === 'length' || raw === 'content_filter') return raw;
+  return hasToolCalls ? 'tool_calls' : 'stop';
+}
+
+/** `''` means no arguments; malformed JSON stays the raw string so the agent can report it to the model. */
+function parseArguments(raw: string): unknown {
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+function malformed(message: string, apiKey: string | undefined, cause?: unknown): ProviderError {
+  return new ProviderError(redact(message, apiKey), { provider: PROVIDER, code: 'malformed_response', retryable: false, cause });
+}
+
+/** The fields of the SDK's `APIError` we read (duck-typed: a caller's `client` may come from another copy of the SDK). */
+interface ApiErrorLike extends Error {
+  readonly status?: number;
+  readonly headers?: { get(name: string): string | null };
+  readonly error?: unknown;
+  readonly code?: unknown;
+  readonly type?: unknown;
+}
+
+const RETRYABLE_STREAM_ERROR = /server_error|rate_limit|overload|unavailable|timeout|internal/i;
+
+function toProviderError(error: unknown, apiKey: string | undefined): ProviderError {
+  if (error instanceof SyntaxError) {
+    return malformed(`openai: malformed JSON in the stream: ${error.message}`, apiKey, error);
+  }
+  if (!(error instanceof Error) || !('status' in error)) return networkError(PROVIDER, error, apiKey);
+  const apiError = error as ApiErrorLike;
+  const stringCode = typeof apiError.code === 'string' ? apiError.code : typeof apiError.type === 'string' ? apiError.type : undefined;
+
+  if (typeof apiError.status === 'number') {
+    return new ProviderError(redact(`openai: ${apiError.message}`, apiKey), {
+      provider: PROVIDER,
+      status: apiError.status,
+      ...(stringCode !== undefined && { code: stringCode }),
+      ...withRetryAfter(retryAfterMs(apiError.headers)),
+      cause: error,
+    });
+  }
+  // An `{"error": ...}` line inside a 200 stream: the SDK throws APIError with no status. vLLM puts the
+  // HTTP status in a numeric `code`.
+  if (apiError.error !== undefined) {
+    const status = typeof apiError.code === 'number' ? apiError.code : undefined;
+    return new ProviderError(redact(`openai: error in stream: ${apiError.message}`, apiKey), {
+      provider: PROVIDER,
+      ...(status !== undefined && { status }),
+      ...(stringCode !== undefined && { code: stringCode }),
+      retryable: status !== undefined ? undefined : stringCode !== undefined && RETRYABLE_STREAM_ERROR.test(stringCode),
+      ...withRetryAfter(retryAfterMs(apiError.headers)),
+      cause: error,
+    });
+  }
+  // APIConnectionError / APIConnectionTimeoutError: no response at all.
+  const cause = (error as { cause?: unknown }).cause;
+  if (error.constructor.name === 'APIConnectionTimeoutError' || /timed out/i.test(error.message)) {
+    return new ProviderError(redact(`openai: ${error.message}`, apiKey), { provider: PROVIDER, code: 'timeout', retryable: true, cause: error });
+  }
+  // The SDK's 'Connection error.' hides the system error (ECONNREFUSED...) in its cause.
+  return networkError(PROVIDER, cause instanceof Error ? cause : error, apiKey);
+}
+
+function withRetryAfter(ms: number | undefined): { retryAfterMs?: number } {
+  return ms === undefined ? {} : { retryAfterMs: ms };
+}
