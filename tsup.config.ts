@@ -6,6 +6,7 @@ export default defineConfig({
   dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
   sourcemap: true,
   clean: true,
+  splitting: true,
   treeshake: true,
   target: 'node20',
   external: [/^rxjs/, 'openai', '@anthropic-ai/sdk', 'ollama'],

@@ -48,3 +48,18 @@ export { scanResponse } from './operators/scanResponse.js';
 export type { ScanResponseConfig } from './operators/scanResponse.js';
 export { StreamingManager } from './streamingManager.js';
 export type { StreamingManagerConfig, ManagedStreamOptions } from './streamingManager.js';
+
+// Agents and tools
+export { Agent, providerForModel, PROVIDER_NAMES } from './agent/agent.js';
+export type { AgentConfig, AgentResponse, AgentStream, GenerationParams, StreamParams, ProviderName } from './agent/agent.js';
+export type { HistoryMessage, Turn, TurnStatus } from './agent/history.js';
+export type { ToolResult } from './agent/toolLoop.js';
+export { checkToolArguments } from './agent/tools.js';
+export { calculator, evaluateExpression, MAX_EXPRESSION_LENGTH, MAX_EXPRESSION_DEPTH } from './agent/calculator.js';
+export { CalculatorError, isCalculatorError } from './errors/CalculatorError.js';
+export type { CalculatorErrorCode, CalculatorErrorOptions } from './errors/CalculatorError.js';
+export { MaxToolRoundsError, isMaxToolRoundsError } from './errors/MaxToolRoundsError.js';
+export type { MaxToolRoundsErrorOptions } from './errors/MaxToolRoundsError.js';
+
+// Interop
+export { toAsyncIterable } from './interop/asyncIterable.js';

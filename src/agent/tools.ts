@@ -101,9 +101,21 @@ export type ValidationResult<T> = { readonly ok: true; readonly value: T } | { r
 
 /** Validates model-supplied arguments against the tool's schema (plain JSON Schemas are not checked). */
 export async function validateToolArguments<T>(tool: Tool<T>, args: unknown): Promise<ValidationResult<T>> {
+  return checkToolArguments(tool, args);
+}
+
+/**
+ * {@link validateToolArguments} without forcing a Promise: synchronous schemas (zod without async refinements,
+ * plain JSON Schemas) answer synchronously, so the agent's tool loop stays in the scheduler's (virtual) time.
+ */
+export function checkToolArguments<T>(tool: Tool<T>, args: unknown): ValidationResult<T> | Promise<ValidationResult<T>> {
   const params = tool.parameters;
   if (!isStandardSchema(params)) return { ok: true, value: args as T };
-  const result = await params['~standard'].validate(args);
+  const result = params['~standard'].validate(args);
+  return result instanceof Promise ? result.then((r) => toValidationResult(tool, r)) : toValidationResult(tool, result);
+}
+
+function toValidationResult<T>(tool: Pick<Tool, 'name'>, result: StandardSchemaV1.Result<unknown>): ValidationResult<T> {
   if (result.issues) {
     const message = result.issues
       .map((issue) => {

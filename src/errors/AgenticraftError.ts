@@ -19,4 +19,5 @@ const ERROR_NAMES = new Set([
   'StreamTimeoutError',
   'ToolError',
   'MaxToolRoundsError',
+  'CalculatorError',
 ]);

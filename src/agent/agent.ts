@@ -1,0 +1,364 @@
+import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, finalize, type SchedulerLike, type Subscriber } from 'rxjs';
+import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, Usage } from '../chunk.js';
+import { isStreamInterruptedError } from '../errors/StreamInterruptedError.js';
+import { assertNonNegativeInteger, assertObject, assertPositiveNumber } from '../internal/validate.js';
+import { toAsyncIterable } from '../interop/asyncIterable.js';
+import { collectResponse } from '../operators/collectResponse.js';
+import { anthropic } from '../providers/anthropic.js';
+import { ollama } from '../providers/ollama.js';
+import { openai } from '../providers/openai.js';
+import type { ChatRequest, Message, Provider, ProviderInfo } from '../providers/provider.js';
+import { ConversationHistory, type HistoryMessage, type TurnStatus } from './history.js';
+import { toolLoop, type ToolResult, type TurnProgress } from './toolLoop.js';
+import type { Tool } from './tools.js';
+
+/** The providers an agent can create by name. */
+export type ProviderName = 'openai' | 'anthropic' | 'ollama';
+
+export const PROVIDER_NAMES: readonly ProviderName[] = Object.freeze(['openai', 'anthropic', 'ollama'] as const);
+
+/** Generation parameters: set on the agent, overridden per call. */
+export interface GenerationParams {
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+  readonly topP?: number;
+  readonly frequencyPenalty?: number;
+  readonly presencePenalty?: number;
+  readonly stop?: readonly string[];
+  /** Provider-specific request fields, merged into the native request body last (per-call ones over the agent's). */
+  readonly providerOptions?: Readonly<Record<string, unknown>>;
+}
+
+export interface AgentConfig extends GenerationParams {
+  /** @default 'Agent' */
+  readonly name?: string;
+  /**
+   * The model, also used to pick a provider when `provider` is not given: `gpt-*`, `chatgpt-*`, `o1`, `o3`...
+   * → openai, `claude-*` → anthropic, anything else → ollama.
+   * @default the provider instance's model, else 'gpt-4o-mini'
+   */
+  readonly model?: string;
+  /** A provider name, or a ready `Provider` (e.g. `openai({ baseURL })`, `marbleProvider(...)`). @default picked from `model` */
+  readonly provider?: ProviderName | Provider;
+  /** The system prompt, sent first in every request. */
+  readonly instructions?: string;
+  /** Tools the model may call while streaming. */
+  readonly tools?: readonly Tool[];
+  /** For a provider created by name. @default the provider's environment variable */
+  readonly apiKey?: string;
+  /** For a provider created by name (Ollama's `host`). */
+  readonly baseURL?: string;
+  /**
+   * Rounds of tool calls one `stream()` call may run; when the model asks for more, the stream errors with
+   * `MaxToolRoundsError`.
+   * @default 8
+   */
+  readonly maxToolRounds?: number;
+  /** ms a tool may run; a call that takes longer is cancelled and answered with a timeout error. @default no limit */
+  readonly toolTimeout?: number;
+  /** Clock for chunk timestamps and tool timeouts (pass the TestScheduler's in tests). @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Per-call parameters of `stream()` and `run()`: they override the agent's. */
+export interface StreamParams extends GenerationParams {
+  /** Overrides the agent's model for this call. */
+  readonly model?: string;
+}
+
+/** The whole answer of `agent.run()`. */
+export interface AgentResponse {
+  /** Every round's text, joined. */
+  readonly content: string;
+  /** Summed over all rounds, when the provider reports it. */
+  readonly usage?: Usage;
+  /** The tool calls the model made (and the agent ran) in this turn. */
+  readonly toolCalls: readonly ToolCall[];
+  /** What each of those calls returned, in call order. */
+  readonly toolResults: readonly ToolResult[];
+  readonly finishReason: FinishReason;
+  /** The final chunk's metadata (provider, model, rawFinishReason, ...). */
+  readonly metadata: ChunkMetadata;
+  /** Reasoning text, when the model streamed any. */
+  readonly thinking: string;
+  /** ms from subscribing to the final chunk. */
+  readonly duration?: number;
+}
+
+/** What `agent.stream()` returns: an Observable to pipe, and an AsyncIterable for `for await`. */
+export interface AgentStream extends Observable<StreamChunk>, AsyncIterable<StreamChunk> {}
+
+class AgentStreamObservable extends Observable<StreamChunk> implements AgentStream {
+  [Symbol.asyncIterator](): AsyncIterator<StreamChunk> {
+    return toAsyncIterable<StreamChunk>(this);
+  }
+}
+
+/**
+ * Picks the provider for a model name: `gpt-*`, `chatgpt-*` and `o<digit>*` → 'openai', `claude-*` →
+ * 'anthropic', anything else → 'ollama' (local models such as 'llama3.2').
+ */
+export function providerForModel(model: string): ProviderName {
+  if (/^(gpt-|chatgpt-|o\d)/i.test(model)) return 'openai';
+  if (/^claude-/i.test(model)) return 'anthropic';
+  return 'ollama';
+}
+
+const DEFAULT_MODEL = 'gpt-4o-mini';
+const NO_TOOL_RESULTS: readonly ToolResult[] = Object.freeze([]);
+
+/**
+ * An LLM with instructions, tools and conversation memory, whose answers stream as chunks.
+ *
+ * ```
+ * agent.stream('Hi')           --a--b--c--(F|)        one request; F = the final chunk
+ * with tools                   --d--t--r--a--b--(F|)  d = tool-call delta, t = 'tool_calls', r = toolResult,
+ *                                                     then the answer streams on in the next round
+ * ```
+ *
+ * ## Examples
+ *
+ * ```ts
+ * import { Agent, calculator } from 'agenticraft-rx';
+ *
+ * const agent = new Agent({ name: 'StreamingAgent', model: 'gpt-4o-mini', tools: [calculator] });
+ * for await (const chunk of agent.stream('Tell me a story')) process.stdout.write(chunk.content);
+ *
+ * const { content, usage } = await agent.run("What's 15% of $2,500?");
+ * ```
+ */
+export class Agent {
+  readonly name: string;
+  readonly model: string;
+  readonly instructions?: string;
+  readonly maxToolRounds: number;
+  readonly toolTimeout?: number;
+
+  readonly #provider: Provider;
+  readonly #params: GenerationParams;
+  readonly #tools = new Map<string, Tool>();
+  readonly #history = new ConversationHistory();
+  readonly #scheduler: SchedulerLike;
+
+  /**
+   * @throws {TypeError} for an unknown provider name, a tool that is not a tool, or two tools with one name.
+   * @throws {RangeError} for a negative `maxToolRounds` or a non-positive `toolTimeout`.
+   */
+  constructor(config: AgentConfig = {}) {
+    assertObject('Agent(config)', config);
+    const { provider, apiKey, baseURL, scheduler = asyncScheduler, maxToolRounds = 8, toolTimeout } = config;
+    assertNonNegativeInteger('Agent: maxToolRounds', maxToolRounds);
+    if (toolTimeout !== undefined) assertPositiveNumber('Agent: toolTimeout', toolTimeout);
+    if (config.name !== undefined && typeof config.name !== 'string') throw new TypeError(`Agent: name must be a string`);
+    if (config.model !== undefined && (typeof config.model !== 'string' || config.model === '')) {
+      throw new TypeError(`Agent: model must be a non-empty string`);
+    }
+    if (config.instructions !== undefined && typeof config.instructions !== 'string') {
+      throw new TypeError(`Agent: instructions must be a string`);
+    }
+    this.name = config.name ?? 'Agent';
+    this.model = config.model ?? (isProvider(provider) ? provider.model : DEFAULT_MODEL);
+    if (config.instructions !== undefined) this.instructions = config.instructions;
+    this.maxToolRounds = maxToolRounds;
+    if (toolTimeout !== undefined) this.toolTimeout = toolTimeout;
+    this.#scheduler = scheduler;
+    this.#params = pickParams(config);
+    this.#provider = isProvider(provider)
+      ? provider
+      : createProvider(provider ?? providerForModel(this.model), { model: this.model, apiKey, baseURL, scheduler });
+    for (const tool of config.tools ?? []) this.addTool(tool);
+  }
+
+  /** The provider requests go to. */
+  get provider(): Provider {
+    return this.#provider;
+  }
+
+  /** The tools the model may call. */
+  get tools(): readonly Tool[] {
+    return [...this.#tools.values()];
+  }
+
+  /**
+   * The conversation so far, oldest first: each committed turn's prompt, tool rounds and answer. An answer
+   * whose stream was unsubscribed early or failed is kept with `status: 'interrupted'` or `'error'`.
+   */
+  get history(): readonly HistoryMessage[] {
+    return this.#history.messages;
+  }
+
+  /** Forgets the conversation; streams still running commit nothing. */
+  clearHistory(): void {
+    this.#history.clear();
+  }
+
+  /**
+   * Adds a tool the model may call from the next request on.
+   * @throws {TypeError} when it is not a tool or another tool has its name.
+   */
+  addTool(tool: Tool): this {
+    if (typeof tool !== 'object' || tool === null || typeof tool.name !== 'string' || typeof tool.execute !== 'function') {
+      throw new TypeError(`Agent(${this.name}): addTool needs a tool made with defineTool({ name, description, parameters, execute })`);
+    }
+    if (this.#tools.has(tool.name)) throw new TypeError(`Agent(${this.name}): there is already a tool named "${tool.name}"`);
+    this.#tools.set(tool.name, tool);
+    return this;
+  }
+
+  /** What the provider supports, plus the agent's model, name and tool names. */
+  getProviderInfo(): ProviderInfo {
+    return { ...this.#provider.info(), model: this.model, agent: this.name, tools: [...this.#tools.keys()] };
+  }
+
+  /**
+   * Streams the answer to `prompt` as chunks, running the tools the model calls in between: cold (each
+   * subscription is one turn, starting with one request), ended by exactly one final chunk, committed to
+   * the history when it ends.
+   *
+   * @param prompt The user's text, or messages to send as this turn's input (after the history).
+   * @param params Per-call generation parameters, over the agent's.
+   */
+  stream(prompt: string | readonly Message[], params: StreamParams = {}): AgentStream {
+    const input = toInput(prompt);
+    assertObject('agent.stream: params', params);
+    const request = this.#request(params);
+    const slot = this.#history.slot();
+    const tools = this.tools;
+
+    const turn$ = defer(() => {
+      const progress: TurnProgress = { toolRounds: [], text: '' };
+      const commitTurn = slot.begin();
+      let committed = false;
+      const commit = (status: TurnStatus): void => {
+        if (committed) return;
+        committed = true;
+        commitTurn({ input, toolRounds: [...progress.toolRounds], text: progress.text, status });
+      };
+      const messages: Message[] = [...this.#system(), ...this.#history.context(slot), ...input];
+      return toolLoop({
+        provider: this.#provider,
+        request,
+        messages,
+        tools,
+        maxToolRounds: this.maxToolRounds,
+        toolTimeout: this.toolTimeout,
+        scheduler: this.#scheduler,
+        progress,
+      }).pipe(
+        // Committed before the final chunk or the error reaches the subscriber, so code reacting to it sees the turn.
+        tap({
+          next: (c) => {
+            if (c.isFinal) commit('complete');
+          },
+          error: () => commit('error'),
+        }),
+        finalize(() => commit('interrupted')),
+      );
+    });
+    return new AgentStreamObservable((subscriber: Subscriber<StreamChunk>) => turn$.subscribe(subscriber));
+  }
+
+  /**
+   * The whole answer at once: `stream()` collected into an {@link AgentResponse}.
+   * @throws the stream's error (a `ProviderError`, a `MaxToolRoundsError`...), as the promise's rejection.
+   */
+  async run(prompt: string | readonly Message[], params: StreamParams = {}): Promise<AgentResponse> {
+    const response = await lastValueFrom(
+      this.stream(prompt, params).pipe(
+        collectResponse({ keepChunks: false, scheduler: this.#scheduler }),
+        // run() reports what failed, not that the collection was interrupted.
+        catchError((error: unknown) => {
+          throw isStreamInterruptedError(error) && error.reason === 'error' ? error.cause : error;
+        }),
+      ),
+    );
+    const metadata = response.metadata;
+    const out: { -readonly [K in keyof AgentResponse]: AgentResponse[K] } = {
+      content: response.completeText,
+      toolCalls: response.toolCalls,
+      toolResults: (metadata['toolResults'] as readonly ToolResult[] | undefined) ?? NO_TOOL_RESULTS,
+      finishReason: response.finishReason ?? 'stop',
+      metadata,
+      thinking: response.thinking,
+    };
+    if (response.usage !== undefined) out.usage = response.usage;
+    if (response.duration !== undefined) out.duration = response.duration;
+    return out;
+  }
+
+  #system(): Message[] {
+    return this.instructions === undefined || this.instructions === '' ? [] : [{ role: 'system', content: this.instructions }];
+  }
+
+  #request(params: StreamParams): Omit<ChatRequest, 'messages'> {
+    const merged: { -readonly [K in keyof ChatRequest]?: ChatRequest[K] } = { ...this.#params, ...pickParams(params) };
+    merged.model = params.model ?? this.model;
+    const providerOptions = { ...this.#params.providerOptions, ...params.providerOptions };
+    if (Object.keys(providerOptions).length > 0) merged.providerOptions = providerOptions;
+    else delete merged.providerOptions;
+    if (this.#tools.size > 0) merged.tools = this.tools;
+    return merged;
+  }
+}
+
+function isProvider(value: unknown): value is Provider {
+  return typeof value === 'object' && value !== null && typeof (value as Provider).stream === 'function';
+}
+
+interface ProviderSettings {
+  readonly model: string;
+  readonly apiKey: string | undefined;
+  readonly baseURL: string | undefined;
+  readonly scheduler: SchedulerLike;
+}
+
+function createProvider(name: unknown, { model, apiKey, baseURL, scheduler }: ProviderSettings): Provider {
+  const common = { model, scheduler, ...(apiKey === undefined ? {} : { apiKey }) };
+  switch (name) {
+    case 'openai':
+      return openai({ ...common, ...(baseURL === undefined ? {} : { baseURL }) });
+    case 'anthropic':
+      return anthropic({ ...common, ...(baseURL === undefined ? {} : { baseURL }) });
+    case 'ollama':
+      return ollama({ ...common, ...(baseURL === undefined ? {} : { host: baseURL }) });
+    default:
+      throw new TypeError(
+        `Agent: unknown provider ${typeof name === 'string' ? JSON.stringify(name) : typeof name}; ` +
+          `use one of ${PROVIDER_NAMES.map((n) => `'${n}'`).join(', ')} or pass a Provider instance`,
+      );
+  }
+}
+
+const PARAM_KEYS = ['temperature', 'maxTokens', 'topP', 'frequencyPenalty', 'presencePenalty', 'stop', 'providerOptions'] as const;
+
+function pickParams(source: GenerationParams): GenerationParams {
+  const out: { -readonly [K in keyof GenerationParams]?: GenerationParams[K] } = {};
+  for (const key of PARAM_KEYS) {
+    const value = source[key];
+    if (value === undefined) continue;
+    if (key === 'stop') {
+      if (!Array.isArray(value) || !value.every((s) => typeof s === 'string')) throw new TypeError('stop must be an array of strings');
+    } else if (key === 'providerOptions') {
+      assertObject('providerOptions', value);
+    } else if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new TypeError(`${key} must be a number, got ${typeof value}`);
+    }
+    (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
+
+function toInput(prompt: string | readonly Message[]): readonly Message[] {
+  if (typeof prompt === 'string') return [{ role: 'user', content: prompt }];
+  if (!Array.isArray(prompt) || prompt.length === 0) {
+    throw new TypeError('agent.stream(prompt): prompt must be a string or a non-empty array of messages');
+  }
+  for (const message of prompt as readonly Message[]) {
+    if (typeof message !== 'object' || message === null || !ROLES.has(message.role) || typeof message.content !== 'string') {
+      throw new TypeError(`agent.stream(prompt): each message needs a role (system, user, assistant or tool) and a string content`);
+    }
+  }
+  return Object.freeze([...prompt]);
+}

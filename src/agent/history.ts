@@ -1,0 +1,97 @@
+import type { Message } from '../providers/provider.js';
+
+/** How a turn ended: its stream completed, was unsubscribed early, or failed. */
+export type TurnStatus = 'complete' | 'interrupted' | 'error';
+
+/** A message in an agent's history. The last assistant message of an unfinished turn says how it ended. */
+export interface HistoryMessage extends Message {
+  /** Only on the closing assistant message of a turn that did not complete: its text is partial. */
+  readonly status?: Exclude<TurnStatus, 'complete'>;
+}
+
+/** What one `agent.stream()` call said and heard, committed once its stream ends. */
+export interface Turn {
+  /** The prompt: the user message, or the messages passed to `stream()`. */
+  readonly input: readonly Message[];
+  /** The tool rounds that ran to the end: each assistant message with `toolCalls`, then one tool message per call. */
+  readonly toolRounds: readonly Message[];
+  /** The text of the last round (partial when the turn did not complete). */
+  readonly text: string;
+  readonly status: TurnStatus;
+}
+
+/**
+ * The slot one `agent.stream()` call writes its turn into. Committing again replaces the turn in place,
+ * so a resubscribed stream (retryStream) or a stream subscribed twice leaves one turn, never two.
+ */
+export interface TurnSlot {
+  /** Called at subscription: the commit for that run, a no-op if the history is cleared before it ends. */
+  begin(): (turn: Turn) => void;
+}
+
+interface Entry {
+  readonly slot: TurnSlot;
+  turn: Turn;
+}
+
+/**
+ * An agent's conversation memory: committed turns, in order. A turn enters the history only when its stream
+ * has ended, so a failed or abandoned request never leaves a dangling user message behind.
+ */
+export class ConversationHistory {
+  readonly #entries: Entry[] = [];
+  #generation = 0;
+  #view: readonly HistoryMessage[] | undefined;
+
+  /** Every committed message, oldest first (a frozen snapshot; the system prompt is not part of it). */
+  get messages(): readonly HistoryMessage[] {
+    this.#view ??= Object.freeze(this.#entries.flatMap((entry) => turnMessages(entry.turn)));
+    return this.#view;
+  }
+
+  /** Forgets every turn; streams still running when this is called commit nothing. */
+  clear(): void {
+    this.#entries.length = 0;
+    this.#generation++;
+    this.#view = undefined;
+  }
+
+  /** A slot for one `stream()` call. */
+  slot(): TurnSlot {
+    const slot: TurnSlot = {
+      begin: () => {
+        const generation = this.#generation;
+        return (turn) => {
+          if (generation !== this.#generation) return;
+          const entry = this.#entries.find((e) => e.slot === slot);
+          if (entry) entry.turn = turn;
+          else this.#entries.push({ slot, turn });
+          this.#view = undefined;
+        };
+      },
+    };
+    return slot;
+  }
+
+  /**
+   * The messages to send before a new turn: every committed turn except `exclude` (the caller's own slot,
+   * when its stream is subscribed again). Turns that failed before the model said anything are left out,
+   * and so are empty assistant messages (providers reject them); the `status` mark is not sent.
+   */
+  context(exclude?: TurnSlot): Message[] {
+    const out: Message[] = [];
+    for (const { slot, turn } of this.#entries) {
+      if (slot === exclude) continue;
+      if (turn.status !== 'complete' && turn.text === '' && turn.toolRounds.length === 0) continue;
+      out.push(...turn.input, ...turn.toolRounds);
+      if (turn.text !== '') out.push({ role: 'assistant', content: turn.text });
+    }
+    return out;
+  }
+}
+
+function turnMessages(turn: Turn): HistoryMessage[] {
+  const closing: HistoryMessage =
+    turn.status === 'complete' ? { role: 'assistant', content: turn.text } : { role: 'assistant', content: turn.text, status: turn.status };
+  return [...turn.input, ...turn.toolRounds, closing];
+}

@@ -1,0 +1,29 @@
+/** Smoke tests: every example runs against the embedded offline model, so none rots. */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+
+async function example(file: string): Promise<string> {
+  const env = { ...process.env, DEMO_OFFLINE: '1', DEMO_CHUNK_DELAY_MS: '1', OPENAI_API_KEY: '', NO_COLOR: '1' };
+  const { stdout } = await run(tsx, [file], { cwd: root, env, timeout: 60_000 });
+  return stdout;
+}
+
+describe('examples', () => {
+  it('demo.ts streams, retries, interrupts, calls a tool and runs, offline', async () => {
+    const out = await example('examples/demo.ts');
+    expect(out).toContain('embedded offline model');
+    expect(out).toContain('Once upon a time');
+    expect(out).toMatch(/\[\d+ chunks in \d+ ms/);
+    expect(out).toContain('3 requests (2 rate-limited, 1 answered)');
+    expect(out).toContain('finish: interrupted; server saw 1 aborted request');
+    expect(out).toContain('[calculator → 375]');
+    expect(out).toContain('That comes to 375.');
+    expect(out).toContain('[history: 6 messages]');
+  });
+});
