@@ -9,7 +9,19 @@ import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
 import { assertObject, assertPositiveInteger } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
-import { clockOf, loadSdk, networkError, redact, retryAfterMs, sdkStream, type ChunkSink, type StreamDecoder } from './internal.js';
+import {
+  buildRequestBody,
+  clockOf,
+  loadSdk,
+  networkError,
+  parseToolArguments,
+  readEnv,
+  redact,
+  retryAfterMs,
+  sdkStream,
+  type ChunkSink,
+  type StreamDecoder,
+} from './internal.js';
 
 const PROVIDER = 'anthropic';
 
@@ -69,8 +81,8 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
   const defaultMaxTokens = options.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
   assertPositiveInteger('anthropic: defaultMaxTokens', defaultMaxTokens);
   if (options.timeout !== undefined) assertPositiveInteger('anthropic: timeout', options.timeout);
-  const apiKey = options.apiKey ?? env('ANTHROPIC_API_KEY');
-  const baseURL = options.baseURL ?? env('ANTHROPIC_BASE_URL');
+  const apiKey = options.apiKey ?? readEnv('ANTHROPIC_API_KEY');
+  const baseURL = options.baseURL ?? readEnv('ANTHROPIC_BASE_URL');
   const model = options.model ?? ANTHROPIC_DEFAULT_MODEL;
   const clock = clockOf(options.scheduler);
   let client: Promise<Anthropic> | undefined;
@@ -112,14 +124,15 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
       baseURL: options.client?.baseURL ?? baseURL ?? 'https://api.anthropic.com',
     }),
     stream: (request: ChatRequest): Observable<StreamChunk> => {
-      const body = toAnthropicBody(request, request.model ?? model, defaultMaxTokens);
+      const requestedModel = request.model ?? model;
       return sdkStream<AnthropicEvent>({
         open: async (signal) => {
+          const body = buildRequestBody(PROVIDER, apiKey, () => toAnthropicBody(request, requestedModel, defaultMaxTokens));
           const sdk = await getClient();
           const stream = await sdk.messages.create(body as unknown as Anthropic.MessageCreateParamsStreaming, { signal });
           return stream as AsyncIterable<unknown> as AsyncIterable<AnthropicEvent>;
         },
-        decoder: (sink) => anthropicDecoder(sink, body.model, clock),
+        decoder: (sink) => anthropicDecoder(sink, requestedModel, clock),
         toError: (error) => toProviderError(error, apiKey),
       });
     },
@@ -369,13 +382,7 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
 
 function toToolCall(tool: ToolBlock): ToolCall {
   if (tool.json === '') return { id: tool.id, name: tool.name, arguments: tool.input };
-  let args: unknown;
-  try {
-    args = JSON.parse(tool.json);
-  } catch {
-    args = tool.json; // kept raw so the agent can tell the model its arguments were not valid JSON
-  }
-  return { id: tool.id, name: tool.name, arguments: args };
+  return { id: tool.id, name: tool.name, arguments: parseToolArguments(tool.json) };
 }
 
 /** message_delta's counts are cumulative: they replace message_start's where given. */
@@ -472,9 +479,4 @@ function toProviderError(error: unknown, apiKey: string | undefined): ProviderEr
   if (error instanceof TypeError) return networkError(PROVIDER, error, apiKey);
   const message = error instanceof Error ? error.message : String(error);
   return new ProviderError(redact(`anthropic: ${message}`, apiKey), { provider: PROVIDER, retryable: false, cause: error });
-}
-
-function env(name: string): string | undefined {
-  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
-  return value === '' ? undefined : value;
 }

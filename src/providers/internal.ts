@@ -127,3 +127,37 @@ export function networkError(provider: string, error: unknown, apiKey?: string):
     cause: error,
   });
 }
+
+/** An environment variable, trimmed; undefined when unset, empty, or outside Node. */
+export function readEnv(name: string): string | undefined {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Tool-call arguments from the wire: '' means none (`{}`); malformed JSON stays the raw string so the agent can report it to the model. */
+export function parseToolArguments(raw: string): unknown {
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Builds a native request body. A failure (e.g. a tool whose schema cannot become JSON Schema) is a
+ * non-retryable `ProviderError` with code 'invalid_request', and no request is sent.
+ */
+export function buildRequestBody<T>(provider: string, apiKey: string | undefined, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ProviderError(redact(`${provider}: invalid request: ${message}`, apiKey), {
+      provider,
+      code: 'invalid_request',
+      retryable: false,
+      cause: error,
+    });
+  }
+}

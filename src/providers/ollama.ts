@@ -13,7 +13,19 @@ import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
 import { assertFunction, assertObject, assertOneOf } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
-import { clockOf, loadSdk, networkError, redact, retryAfterMs, sdkStream, type ChunkSink, type StreamDecoder } from './internal.js';
+import {
+  buildRequestBody,
+  clockOf,
+  loadSdk,
+  networkError,
+  parseToolArguments,
+  readEnv,
+  redact,
+  retryAfterMs,
+  sdkStream,
+  type ChunkSink,
+  type StreamDecoder,
+} from './internal.js';
 
 /** Ollama's `think` levels: `true`/`false`, or an effort for models that take one (gpt-oss). */
 export type OllamaThink = boolean | 'high' | 'medium' | 'low';
@@ -111,7 +123,7 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
       if (!Array.isArray(request.messages)) throw new TypeError('ollama: stream(request): request.messages must be an array');
       return sdkStream<ChatResponse>({
         open: async (signal) => {
-          const body = toRequestBodyOrFail(request, model, options, apiKey);
+          const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, options));
           const response: ResponseInfo = {};
           const client = options.client ?? (await newClient(host, headers, abortableFetch(options.fetch ?? fetch, signal, response)));
           const stream = await client.chat(body).catch((error: unknown) => {
@@ -152,11 +164,6 @@ function validateOptions(options: OllamaProviderOptions): void {
   if (options.keepAlive !== undefined && typeof options.keepAlive !== 'string' && typeof options.keepAlive !== 'number') {
     throw new TypeError(`ollama(options): keepAlive must be a string ('10m') or a number of seconds, got ${typeof options.keepAlive}`);
   }
-}
-
-function readEnv(name: string): string | undefined {
-  const value = typeof process === 'undefined' ? undefined : process.env[name]?.trim();
-  return value ? value : undefined;
 }
 
 /**
@@ -295,26 +302,6 @@ function truncate(text: string, max = 120): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
-function toRequestBodyOrFail(
-  request: ChatRequest,
-  model: string,
-  options: OllamaProviderOptions,
-  apiKey: string | undefined,
-): OllamaChatRequest & { stream: true } {
-  try {
-    return toRequestBody(request, model, options);
-  } catch (error) {
-    // e.g. a tool whose schema cannot be turned into JSON Schema: no request is sent, retrying cannot help.
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ProviderError(redact(`ollama: invalid request: ${message}`, apiKey), {
-      provider: PROVIDER,
-      code: 'invalid_request',
-      retryable: false,
-      cause: error,
-    });
-  }
-}
-
 /**
  * Maps a `ChatRequest` to the `/api/chat` body. Sampling parameters go into `options`; `providerOptions`
  * are merged last, their `options` into ours (so `{ options: { num_ctx: 8192 } }` keeps the temperature),
@@ -427,7 +414,7 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
         const name = typeof call.function?.name === 'string' ? call.function.name : '';
         const raw = call.function?.arguments ?? {};
         const argumentsDelta = typeof raw === 'string' ? raw : JSON.stringify(raw);
-        toolCalls.push({ id, name, arguments: typeof raw === 'string' ? parseArguments(raw) : raw });
+        toolCalls.push({ id, name, arguments: typeof raw === 'string' ? parseToolArguments(raw) : raw });
         emit('', { toolCallDelta: { index, id, name, argumentsDelta } });
       }
       if (response.done) done = response;
@@ -460,16 +447,6 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
 function newToolCallId(): string {
   const random = globalThis.crypto?.randomUUID?.().replace(/-/g, '') ?? `${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   return `call_${random.slice(0, 24)}`;
-}
-
-/** Malformed JSON stays the raw string so the agent can report it to the model. */
-function parseArguments(raw: string): unknown {
-  if (raw.trim() === '') return {};
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
-  }
 }
 
 /**

@@ -15,7 +15,19 @@ import { ProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
 import { assertObject, assertOneOf, assertPositiveNumber } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
-import { clockOf, loadSdk, networkError, redact, retryAfterMs, sdkStream, type ChunkSink, type StreamDecoder } from './internal.js';
+import {
+  buildRequestBody,
+  clockOf,
+  loadSdk,
+  networkError,
+  parseToolArguments,
+  readEnv,
+  redact,
+  retryAfterMs,
+  sdkStream,
+  type ChunkSink,
+  type StreamDecoder,
+} from './internal.js';
 
 
 /** Where `maxTokens` goes in the request body. */
@@ -135,7 +147,7 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
               { provider: PROVIDER, code: 'missing_api_key', retryable: false },
             );
           }
-          const body = toRequestBodyOrFail(request, model, maxTokensParam, apiKey);
+          const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, maxTokensParam));
           const sdk = await getClient();
           return sdk.chat.completions.create(body, { signal, maxRetries: 0 });
         },
@@ -163,11 +175,6 @@ function validateOptions(options: OpenAIProviderOptions): void {
   if (options.client !== undefined) assertObject('openai(options): client', options.client);
 }
 
-function readEnv(name: string): string | undefined {
-  const value = typeof process === 'undefined' ? undefined : process.env[name]?.trim();
-  return value ? value : undefined;
-}
-
 /** OpenAI's own API (api.openai.com and its regional hosts such as eu.api.openai.com). */
 function isOpenAIBaseURL(baseURL: string): boolean {
   try {
@@ -175,26 +182,6 @@ function isOpenAIBaseURL(baseURL: string): boolean {
     return host === 'api.openai.com' || host.endsWith('.api.openai.com');
   } catch {
     return false;
-  }
-}
-
-function toRequestBodyOrFail(
-  request: ChatRequest,
-  model: string,
-  maxTokensParam: OpenAIMaxTokensParam,
-  apiKey: string | undefined,
-): ChatCompletionCreateParamsStreaming {
-  try {
-    return toRequestBody(request, model, maxTokensParam);
-  } catch (error) {
-    // e.g. a tool whose schema cannot be turned into JSON Schema: no request is sent, retrying cannot help.
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ProviderError(redact(`openai: invalid request: ${message}`, apiKey), {
-      provider: PROVIDER,
-      code: 'invalid_request',
-      retryable: false,
-      cause: error,
-    });
   }
 }
 
@@ -327,7 +314,7 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
         .map(([index, call]) => ({
           id: call.id ?? `call_${index}`,
           name: call.name ?? '',
-          arguments: parseArguments(call.arguments),
+          arguments: parseToolArguments(call.arguments),
         }));
       sink.next(
         finalChunk(
@@ -373,16 +360,6 @@ function normalizeFinishReason(raw: string, hasToolCalls: boolean): string {
   if (raw === 'tool_calls' || raw === 'function_call') return 'tool_calls';
   if (raw === 'length' || raw === 'content_filter') return raw;
   return hasToolCalls ? 'tool_calls' : 'stop';
-}
-
-/** `''` means no arguments; malformed JSON stays the raw string so the agent can report it to the model. */
-function parseArguments(raw: string): unknown {
-  if (raw.trim() === '') return {};
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
-  }
 }
 
 function malformed(message: string, apiKey: string | undefined, cause?: unknown): ProviderError {
