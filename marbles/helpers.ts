@@ -4,6 +4,8 @@
  */
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
+import type { StreamChunk } from '../src/chunk.js';
+import { StreamingResponse } from '../src/response.js';
 
 export function normalize(value: unknown): unknown {
   if (value instanceof Error) {
@@ -28,4 +30,15 @@ export function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => {
     expect(normalize(actual)).toEqual(normalize(expected));
   });
+}
+
+/** The partial response an operator reports after delivering the chunks named by `keys` (from a marble values map). */
+export function partialOf(values: Readonly<Record<string, StreamChunk>>, ...keys: string[]): StreamingResponse {
+  const response = new StreamingResponse({ keepChunks: false, startTime: 0 });
+  for (const key of keys) {
+    const value = values[key];
+    if (value === undefined) throw new Error(`no chunk ${key}`);
+    response.addChunk(value);
+  }
+  return response;
 }

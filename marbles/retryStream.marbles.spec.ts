@@ -19,8 +19,7 @@ import { StreamInterruptedError, toStreamInterruptedError } from '../src/errors/
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { retryStream } from '../src/operators/retryStream.js';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
-import { StreamingResponse } from '../src/response.js';
-import { testScheduler } from './helpers.js';
+import { partialOf, testScheduler } from './helpers.js';
 
 const values: Record<string, StreamChunk> = {
   a: chunk('Hel', { timestamp: 0 }),
@@ -31,12 +30,6 @@ const values: Record<string, StreamChunk> = {
 const unavailable = new ProviderError('Service unavailable', { provider: 'mock', status: 503 });
 const badRequest = new ProviderError('Bad request', { provider: 'mock', status: 400 });
 const rateLimited = new ProviderError('Rate limited', { provider: 'mock', status: 429, retryAfterMs: 250 });
-
-function partial(...keys: string[]): StreamingResponse {
-  const response = new StreamingResponse({ keepChunks: false, startTime: 0 });
-  for (const key of keys) response.addChunk(values[key] as StreamChunk);
-  return response;
-}
 
 /** A source whose n-th subscription subscribes the n-th cold observable: one per attempt. */
 function attempts<T>(...sources: readonly Observable<T>[]): Observable<T> {
@@ -99,7 +92,7 @@ describe('retryStream', () => {
         expectObservable(attempts(first, second).pipe(retryStream({ delay: 10 }))).toBe(
           expected,
           values,
-          toStreamInterruptedError(unavailable, partial('a')),
+          toStreamInterruptedError(unavailable, partialOf(values, 'a')),
         );
         expectSubscriptions(first.subscriptions).toBe(firstSubs);
         expectSubscriptions(second.subscriptions).toBe(secondSubs);
@@ -234,7 +227,7 @@ describe('retryStream', () => {
         const source = cold('- 50ms a|', values);
         const subs = ['      ^ 19ms !', '30ms ^ 19ms !'];
         const error = new StreamTimeoutError('Stream timed out: no first chunk within 20 ms (first)', {
-          partialResponse: partial(),
+          partialResponse: partialOf(values),
           phase: 'first',
           timeoutMs: 20,
         });
@@ -304,7 +297,7 @@ describe('retryStream', () => {
         const subs = '       ^-------!';
         const expected = '   --a--b--#';
 
-        expectObservable(source.pipe(retryStream({ delay: 10 }))).toBe(expected, values, toStreamInterruptedError(unavailable, partial('a', 'b')));
+        expectObservable(source.pipe(retryStream({ delay: 10 }))).toBe(expected, values, toStreamInterruptedError(unavailable, partialOf(values, 'a', 'b')));
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
     });
@@ -331,7 +324,7 @@ describe('retryStream', () => {
         const source = cold('-a 50ms b|', values);
         const subs = '       ^ 10ms !   ';
         const error = new StreamTimeoutError('Stream timed out: no chunk for 10 ms (idle)', {
-          partialResponse: partial('a'),
+          partialResponse: partialOf(values, 'a'),
           phase: 'idle',
           timeoutMs: 10,
         });

@@ -18,8 +18,7 @@ import { ProviderError } from '../src/errors/ProviderError.js';
 import { isStreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../src/errors/StreamTimeoutError.js';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
-import { StreamingResponse } from '../src/response.js';
-import { testScheduler } from './helpers.js';
+import { partialOf, testScheduler } from './helpers.js';
 
 const values: Record<string, StreamChunk> = {
   a: chunk('Hel', { timestamp: 0 }),
@@ -29,16 +28,6 @@ const values: Record<string, StreamChunk> = {
   F: finalChunk({ finishReason: 'stop' }, { timestamp: 0 }),
 };
 
-function partial(...keys: string[]): StreamingResponse {
-  const response = new StreamingResponse({ keepChunks: false, startTime: 0 });
-  for (const key of keys) {
-    const value = values[key];
-    if (value === undefined) throw new Error(`no chunk ${key}`);
-    response.addChunk(value);
-  }
-  return response;
-}
-
 const MESSAGES: Record<TimeoutPhase, (ms: number) => string> = {
   first: (ms) => `Stream timed out: no first chunk within ${ms} ms (first)`,
   idle: (ms) => `Stream timed out: no chunk for ${ms} ms (idle)`,
@@ -46,7 +35,7 @@ const MESSAGES: Record<TimeoutPhase, (ms: number) => string> = {
 };
 
 function timeoutError(phase: TimeoutPhase, timeoutMs: number, ...keys: string[]): StreamTimeoutError {
-  return new StreamTimeoutError(MESSAGES[phase](timeoutMs), { partialResponse: partial(...keys), phase, timeoutMs });
+  return new StreamTimeoutError(MESSAGES[phase](timeoutMs), { partialResponse: partialOf(values, ...keys), phase, timeoutMs });
 }
 
 describe('timeoutStream', () => {

@@ -3,23 +3,15 @@
  * streams: round 1 streams text then a tool_use block, round 2 must carry the result as a native
  * `tool_result` block in a user message after the assistant's `tool_use` block.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Agent } from '../src/agent/agent.js';
 import { defineTool } from '../src/agent/tools.js';
 import type { StreamChunk } from '../src/chunk.js';
-import { sse, startWireServer, type WireServer } from './helpers/wireServer.js';
+import { sse, useWireServer } from './helpers/wireServer.js';
+import { abortedWithin } from './helpers/streams.js';
 
-let server: WireServer;
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.requests.length = 0;
-});
+const server = useWireServer();
 
 const weather = defineTool({
   name: 'get_weather',
@@ -82,8 +74,7 @@ describe('Agent + anthropic over the wire', () => {
       if (c.content !== '') break;
     }
     const request = server.requests[0]!;
-    const abortedAt = await Promise.race([request.aborted, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1000))]);
-    expect(abortedAt).not.toBe('timeout');
+    await expect(abortedWithin(request.aborted, 1000)).resolves.toBeTypeOf('number');
     expect(request.finished).toBe(false);
   });
 });

@@ -3,23 +3,15 @@
  * round 1 returns a whole tool call (no id on the wire), round 2 must carry the result as a native
  * `role: 'tool'` message with `tool_name` after the assistant's `tool_calls`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Agent } from '../src/agent/agent.js';
 import { defineTool } from '../src/agent/tools.js';
 import type { StreamChunk } from '../src/chunk.js';
-import { ndjson, startWireServer, type WireServer } from './helpers/wireServer.js';
+import { ndjson, useWireServer } from './helpers/wireServer.js';
+import { abortedWithin } from './helpers/streams.js';
 
-let server: WireServer;
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.requests.length = 0;
-});
+const server = useWireServer();
 
 const weather = defineTool({
   name: 'get_weather',
@@ -67,8 +59,7 @@ describe('Agent + ollama over the wire', () => {
       if (c.content !== '') break;
     }
     const request = server.requests[0]!;
-    const abortedAt = await Promise.race([request.aborted, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1000))]);
-    expect(abortedAt).not.toBe('timeout');
+    await expect(abortedWithin(request.aborted, 1000)).resolves.toBeTypeOf('number');
     expect(request.finished).toBe(false);
   });
 });

@@ -3,23 +3,15 @@
  * streams: round 1 streams two parallel tool calls, round 2 must carry their results as native
  * `role: 'tool'` messages after the assistant's `tool_calls`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Agent } from '../src/agent/agent.js';
 import { defineTool } from '../src/agent/tools.js';
 import type { StreamChunk } from '../src/chunk.js';
-import { sse, startWireServer, type WireServer } from './helpers/wireServer.js';
+import { sse, useWireServer } from './helpers/wireServer.js';
+import { abortedWithin } from './helpers/streams.js';
 
-let server: WireServer;
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.requests.length = 0;
-});
+const server = useWireServer();
 
 const weather = defineTool({
   name: 'get_weather',
@@ -87,8 +79,7 @@ describe('Agent + openai over the wire', () => {
       if (c.content !== '') break;
     }
     const request = server.requests[0]!;
-    const abortedAt = await Promise.race([request.aborted, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 1000))]);
-    expect(abortedAt).not.toBe('timeout');
+    await expect(abortedWithin(request.aborted, 1000)).resolves.toBeTypeOf('number');
     expect(request.finished).toBe(false);
     expect(a.history.at(-1)).toMatchObject({ role: 'assistant', status: 'interrupted' });
   });

@@ -2,9 +2,8 @@
  * The Anthropic provider against the real @anthropic-ai/sdk, pointed at a loopback server that replays
  * the wire fixtures (test/fixtures/wire/anthropic-*) and inline variations of them.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { firstValueFrom, lastValueFrom, take, toArray, type Observable, type SchedulerLike } from 'rxjs';
-import { createServer, type AddressInfo } from 'node:net';
 import { z } from 'zod';
 import Anthropic from '@anthropic-ai/sdk';
 import {
@@ -18,21 +17,13 @@ import type { ChatRequest } from '../src/providers/provider.js';
 import type { StreamChunk } from '../src/chunk.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
 import { defineTool } from '../src/agent/tools.js';
-import { hang, httpError, json, sse, startWireServer, type WireServer } from './helpers/wireServer.js';
+import { closedPortURL, hang, httpError, json, sse, useWireServer } from './helpers/wireServer.js';
+import { abortedWithin, failure, sleep } from './helpers/streams.js';
 
 const API_KEY = 'sk-ant-api03-PLANTEDsecretKEY0123456789';
 const HELLO: ChatRequest = { messages: [{ role: 'user', content: 'Hello' }] };
 
-let server: WireServer;
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => {
-  server.requests.length = 0;
-});
+const server = useWireServer();
 afterEach(() => {
   vi.unstubAllEnvs();
 });
@@ -41,20 +32,9 @@ function provider(extra: Parameters<typeof anthropic>[0] = {}): ReturnType<typeo
   return anthropic({ apiKey: API_KEY, baseURL: server.url, model: 'claude-sonnet-4-6', ...extra });
 }
 
+/** The chunks of a stream that must complete (rejects with the stream's error). */
 function collect(source: Observable<StreamChunk>): Promise<StreamChunk[]> {
   return lastValueFrom(source.pipe(toArray()));
-}
-
-/** Runs the stream to its error, returning the chunks delivered before it and the error. */
-function collectUntilError(source: Observable<StreamChunk>): Promise<{ chunks: StreamChunk[]; error: ProviderError }> {
-  const chunks: StreamChunk[] = [];
-  return new Promise((resolve, reject) => {
-    source.subscribe({
-      next: (c) => chunks.push(c),
-      error: (error: ProviderError) => resolve({ chunks, error }),
-      complete: () => reject(new Error('expected an error, the stream completed')),
-    });
-  });
 }
 
 /** One SSE event the way the API writes it: `event: <type>` plus the JSON with the same `type`. */
@@ -68,24 +48,6 @@ const stop = (stopReason: string, usage: Record<string, unknown> = { output_toke
   ev('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage }),
   ev('message_stop'),
 ];
-
-/** A loopback URL nobody listens on. */
-async function closedPortURL(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves with the abort time, or rejects when the client did not abort within `ms`. */
-function abortedWithin(promise: Promise<number>, ms: number): Promise<number> {
-  return Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`request not aborted within ${ms} ms`)))]);
-}
 
 describe('anthropic(): text stream (anthropic-text.sse)', () => {
   it('emits each text_delta as a content chunk, then one final chunk with finish reason and usage', async () => {
@@ -434,7 +396,7 @@ describe('anthropic(): finish reasons', () => {
 describe('anthropic(): errors', () => {
   it('an `event: error` (overloaded_error) mid-stream is a retryable ProviderError after the partial content (anthropic-error.sse)', async () => {
     server.enqueue(sse('anthropic-error.sse'));
-    const { chunks, error } = await collectUntilError(provider().stream(HELLO));
+    const { chunks, error } = await failure(provider().stream(HELLO));
     expect(chunks.map((c) => c.content)).toEqual(['Partial']);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ provider: 'anthropic', code: 'overloaded_error', retryable: true });
@@ -446,13 +408,13 @@ describe('anthropic(): errors', () => {
     server.enqueue(
       sse([start(), ev('error', { error: { type: 'invalid_request_error', message: 'bad thing' } })]),
     );
-    const { error } = await collectUntilError(provider().stream(HELLO));
+    const { error } = await failure(provider().stream(HELLO));
     expect(error).toMatchObject({ code: 'invalid_request_error', retryable: false });
   });
 
   it('429 is retryable with retryAfterMs from retry-after (anthropic-429.json)', async () => {
     server.enqueue(httpError('anthropic-429.json'));
-    const { chunks, error } = await collectUntilError(provider().stream(HELLO));
+    const { chunks, error } = await failure(provider().stream(HELLO));
     expect(chunks).toEqual([]);
     expect(error).toMatchObject({ provider: 'anthropic', status: 429, code: 'rate_limit_error', retryable: true, retryAfterMs: 1000 });
     expect(error.message).toContain('req_011CAn429AAAA');
@@ -461,13 +423,13 @@ describe('anthropic(): errors', () => {
 
   it('retry-after-ms wins over retry-after', async () => {
     server.enqueue(httpError('anthropic-429.json', { 'retry-after-ms': '250' }));
-    const { error } = await collectUntilError(provider().stream(HELLO));
+    const { error } = await failure(provider().stream(HELLO));
     expect(error.retryAfterMs).toBe(250);
   });
 
   it('500 is retryable and is not retried by the SDK (anthropic-500.json)', async () => {
     server.enqueue(httpError('anthropic-500.json'));
-    const { error } = await collectUntilError(provider().stream(HELLO));
+    const { error } = await failure(provider().stream(HELLO));
     expect(error).toMatchObject({ status: 500, code: 'api_error', retryable: true });
     await sleep(100);
     expect(server.requests).toHaveLength(1);
@@ -475,7 +437,7 @@ describe('anthropic(): errors', () => {
 
   it('529 overloaded_error is retryable (anthropic-529.json)', async () => {
     server.enqueue(httpError('anthropic-529.json'));
-    const { error } = await collectUntilError(provider().stream(HELLO));
+    const { error } = await failure(provider().stream(HELLO));
     expect(error).toMatchObject({ status: 529, code: 'overloaded_error', retryable: true });
     expect(server.requests).toHaveLength(1);
   });
@@ -487,14 +449,14 @@ describe('anthropic(): errors', () => {
     [404, 'not_found_error'],
   ])('%i %s is not retryable', async (status, type) => {
     server.enqueue(json(status, { type: 'error', error: { type, message: 'nope' } }));
-    const { error } = await collectUntilError(provider().stream(HELLO));
+    const { error } = await failure(provider().stream(HELLO));
     expect(error).toMatchObject({ status, code: type, retryable: false });
   });
 
   it('a connection reset mid-stream is a retryable network ProviderError after the partial content', async () => {
     // Paced, so 'Hello' surely arrives; ', world' is written just before the reset and may be lost with it.
     server.enqueue(sse('anthropic-text.sse', { resetAfter: 5, delayMs: 10 }));
-    const { chunks, error } = await collectUntilError(provider().stream(HELLO));
+    const { chunks, error } = await failure(provider().stream(HELLO));
     expect(chunks[0]?.content).toBe('Hello');
     expect(chunks.some((c) => c.isFinal)).toBe(false);
     expect(error).toBeInstanceOf(ProviderError);
@@ -505,7 +467,7 @@ describe('anthropic(): errors', () => {
 
   it('a stream that ends without message_stop is an incomplete_stream error', async () => {
     server.enqueue(sse('anthropic-text.sse', { endAfter: 8 })); // everything up to message_delta
-    const { chunks, error } = await collectUntilError(provider().stream(HELLO));
+    const { chunks, error } = await failure(provider().stream(HELLO));
     expect(chunks.map((c) => c.content)).toEqual(['Hello', ', world', '!']);
     expect(chunks.some((c) => c.isFinal)).toBe(false);
     expect(error).toMatchObject({ code: 'incomplete_stream', retryable: true });
@@ -514,20 +476,20 @@ describe('anthropic(): errors', () => {
   it('malformed JSON in an event is a malformed_response error (with a ready `client`)', async () => {
     const client = new Anthropic({ apiKey: API_KEY, baseURL: server.url, maxRetries: 0, logLevel: 'off' });
     server.enqueue(sse([start(), 'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0,\n\n']));
-    const { error } = await collectUntilError(anthropic({ client }).stream(HELLO));
+    const { error } = await failure(anthropic({ client }).stream(HELLO));
     expect(error).toMatchObject({ provider: 'anthropic', code: 'malformed_response', retryable: false });
     expect(server.requests).toHaveLength(1);
   });
 
   it('a refused connection is a retryable network error with the socket error code', async () => {
-    const { error } = await collectUntilError(anthropic({ apiKey: API_KEY, baseURL: await closedPortURL() }).stream(HELLO));
+    const { error } = await failure(anthropic({ apiKey: API_KEY, baseURL: await closedPortURL() }).stream(HELLO));
     expect(error).toMatchObject({ provider: 'anthropic', code: 'ECONNREFUSED', retryable: true });
     expect(error.status).toBeUndefined();
   });
 
   it('the SDK timeout is a retryable timeout error', async () => {
     server.enqueue(hang);
-    const { error } = await collectUntilError(provider({ timeout: 50 }).stream(HELLO));
+    const { error } = await failure(provider({ timeout: 50 }).stream(HELLO));
     expect(error).toMatchObject({ provider: 'anthropic', code: 'timeout', retryable: true });
   });
 
@@ -537,9 +499,9 @@ describe('anthropic(): errors', () => {
       sse([start(), ev('error', { error: { type: 'overloaded_error', message: `Overloaded for Bearer ${API_KEY}` } })]),
     );
     const errors = [
-      (await collectUntilError(provider().stream(HELLO))).error,
-      (await collectUntilError(provider().stream(HELLO))).error,
-      (await collectUntilError(anthropic({ apiKey: API_KEY, baseURL: await closedPortURL() }).stream(HELLO))).error,
+      (await failure(provider().stream(HELLO))).error,
+      (await failure(provider().stream(HELLO))).error,
+      (await failure(anthropic({ apiKey: API_KEY, baseURL: await closedPortURL() }).stream(HELLO))).error,
     ];
     for (const error of errors) {
       expect(error.message).not.toContain(API_KEY);
@@ -553,7 +515,7 @@ describe('anthropic(): API key, env defaults and info()', () => {
   it('without an API key errors at subscribe with missing_api_key and sends nothing', async () => {
     vi.stubEnv('ANTHROPIC_API_KEY', '');
     const claude = anthropic({ baseURL: server.url });
-    const { error } = await collectUntilError(claude.stream(HELLO));
+    const { error } = await failure(claude.stream(HELLO));
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ provider: 'anthropic', code: 'missing_api_key', retryable: false });
     await sleep(20);

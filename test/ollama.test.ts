@@ -2,29 +2,22 @@
  * The Ollama provider against a loopback server replaying recorded `/api/chat` streams (ndjson), with the
  * real `ollama` SDK client pointed at it through `host`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Observable, asyncScheduler, take, type SchedulerLike } from 'rxjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { asyncScheduler, take, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import { Ollama } from 'ollama';
 import { ollama, type OllamaProviderOptions } from '../src/providers/ollama.js';
 import type { ChatRequest } from '../src/providers/provider.js';
 import type { StreamChunk } from '../src/chunk.js';
-import { ProviderError, isProviderError } from '../src/errors/ProviderError.js';
 import { defineTool } from '../src/agent/tools.js';
-import { hang, httpError, json, ndjson, ndjsonLines, readWire, startWireServer, type WireServer } from './helpers/wireServer.js';
+import { closedPortURL, hang, httpError, json, ndjson, ndjsonLines, readWire, useWireServer } from './helpers/wireServer.js';
+import { abortedWithin, collect, failure, sleep, textOf } from './helpers/streams.js';
 
 const API_KEY = 'ollama-PLANTEDsecret0123456789';
 const HELLO: ChatRequest = { messages: [{ role: 'user', content: 'Say hello' }] };
 
-let server: WireServer;
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useWireServer();
 afterEach(() => {
-  server.requests.length = 0;
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
 });
@@ -32,36 +25,6 @@ afterEach(() => {
 function provider(options: OllamaProviderOptions = {}) {
   return ollama({ host: server.url, ...options });
 }
-
-interface Outcome {
-  readonly chunks: StreamChunk[];
-  readonly error?: unknown;
-  readonly completed: boolean;
-}
-
-function collect(source: Observable<StreamChunk>): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const chunks: StreamChunk[] = [];
-    source.subscribe({
-      next: (c) => chunks.push(c),
-      error: (error: unknown) => resolve({ chunks, error, completed: false }),
-      complete: () => resolve({ chunks, completed: true }),
-    });
-  });
-}
-
-async function failure(source: Observable<StreamChunk>): Promise<{ chunks: StreamChunk[]; error: ProviderError }> {
-  const outcome = await collect(source);
-  expect(outcome.completed).toBe(false);
-  expect(isProviderError(outcome.error)).toBe(true);
-  return { chunks: outcome.chunks, error: outcome.error as ProviderError };
-}
-
-const text = (chunks: readonly StreamChunk[]): string => chunks.map((c) => c.content).join('');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Resolves with the abort time, or rejects if the server has not seen the connection close within `ms`. */
-const abortedWithin = (aborted: Promise<number>, ms: number) =>
-  Promise.race([aborted, sleep(ms).then(() => Promise.reject(new Error(`server saw no abort within ${ms} ms`)))]);
 
 /** One ndjson line of `/api/chat`. */
 function line(message: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
@@ -144,8 +107,8 @@ describe('ollama() is cold', () => {
 
     server.enqueue(ndjson('ollama-chat.ndjson'), ndjson('ollama-chat.ndjson'));
     const [a, b] = await Promise.all([collect(stream), collect(stream)]);
-    expect(text(a.chunks)).toBe('Hello, world!');
-    expect(text(b.chunks)).toBe('Hello, world!');
+    expect(textOf(a.chunks)).toBe('Hello, world!');
+    expect(textOf(b.chunks)).toBe('Hello, world!');
     expect(server.requests).toHaveLength(2);
   });
 });
@@ -351,7 +314,7 @@ describe('ollama() errors', () => {
   it('an {"error"} line mid-stream (ollama-error.ndjson) -> retryable ProviderError after the partial content', async () => {
     server.enqueue(ndjson('ollama-error.ndjson'));
     const { chunks, error } = await failure(provider().stream(HELLO));
-    expect(text(chunks)).toBe('Partial');
+    expect(textOf(chunks)).toBe('Partial');
     expect(chunks.some((c) => c.isFinal)).toBe(false);
     expect(error).toMatchObject({ provider: 'ollama', code: 'stream_error', retryable: true, status: undefined });
     expect(error.message).toContain('unexpected EOF');
@@ -403,7 +366,7 @@ describe('ollama() errors', () => {
     // Paced: undici drops data still in its queue when the reset lands right behind it.
     server.enqueue(ndjson('ollama-chat.ndjson', { resetAfter: 2, delayMs: 10 }));
     const { chunks, error } = await failure(provider().stream(HELLO));
-    expect(text(chunks)).toMatch(/^Hello,?$/);
+    expect(textOf(chunks)).toMatch(/^Hello,?$/);
     expect(chunks.some((c) => c.isFinal)).toBe(false);
     expect(error.retryable).toBe(true);
     expect(error.status).toBeUndefined();
@@ -411,9 +374,7 @@ describe('ollama() errors', () => {
   });
 
   it('a refused connection -> retryable network ProviderError', async () => {
-    const closed = await startWireServer();
-    const url = closed.url;
-    await closed.close();
+    const url = await closedPortURL();
     const { error } = await failure(ollama({ host: url }).stream(HELLO));
     expect(error).toMatchObject({ provider: 'ollama', retryable: true, code: 'ECONNREFUSED' });
   });
@@ -421,7 +382,7 @@ describe('ollama() errors', () => {
   it("a stream that ends without its done line -> 'incomplete_stream', retryable", async () => {
     server.enqueue(ndjson('ollama-chat.ndjson', { endAfter: 2 }));
     const { chunks, error } = await failure(provider().stream(HELLO));
-    expect(text(chunks)).toBe('Hello,');
+    expect(textOf(chunks)).toBe('Hello,');
     expect(error).toMatchObject({ code: 'incomplete_stream', retryable: true });
   });
 
@@ -429,7 +390,7 @@ describe('ollama() errors', () => {
     const lines = ndjsonLines(readWire('ollama-chat.ndjson'));
     server.enqueue(ndjson([lines[0]!, lines[4]!.slice(0, 40)]));
     const { chunks, error } = await failure(provider().stream(HELLO));
-    expect(text(chunks)).toBe('Hello');
+    expect(textOf(chunks)).toBe('Hello');
     expect(error.code).toBe('incomplete_stream');
   });
 
@@ -437,7 +398,7 @@ describe('ollama() errors', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     server.enqueue(ndjson([line({ content: 'Hello' }), line({ content: ' there' }), '{"model":"x","message":{"content":\n', line({ content: 'lost' }), doneLine()]));
     const { chunks, error } = await failure(provider().stream(HELLO));
-    expect(text(chunks)).toBe('Hello there');
+    expect(textOf(chunks)).toBe('Hello there');
     expect(error).toMatchObject({ code: 'malformed_response', retryable: false });
     expect(warn).not.toHaveBeenCalled();
   });
@@ -509,7 +470,7 @@ describe('ollama({ client }) with a caller-made SDK client', () => {
     server.enqueue(ndjson('ollama-chat.ndjson'));
     const client = new Ollama({ host: server.url, headers: { 'X-Mine': '1' } });
     const outcome = await collect(ollama({ client }).stream(HELLO));
-    expect(text(outcome.chunks)).toBe('Hello, world!');
+    expect(textOf(outcome.chunks)).toBe('Hello, world!');
     expect(server.requests[0]?.headers['x-mine']).toBe('1');
   });
 

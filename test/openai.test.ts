@@ -2,62 +2,28 @@
  * The OpenAI provider against a loopback server replaying recorded Chat Completions streams, with the
  * real `openai` SDK client pointed at it through `baseURL`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Observable, take, type SchedulerLike } from 'rxjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { take, type SchedulerLike } from 'rxjs';
 import { z } from 'zod';
 import OpenAI from 'openai';
 import { openai, type OpenAIProviderOptions } from '../src/providers/openai.js';
 import type { ChatRequest } from '../src/providers/provider.js';
 import type { StreamChunk } from '../src/chunk.js';
-import { ProviderError, isProviderError } from '../src/errors/ProviderError.js';
 import { defineTool } from '../src/agent/tools.js';
-import { hang, httpError, json, sse, startWireServer, type WireServer } from './helpers/wireServer.js';
+import { closedPortURL, hang, httpError, json, sse, useWireServer } from './helpers/wireServer.js';
+import { collect, failure, sleep, textOf } from './helpers/streams.js';
 
 const API_KEY = 'sk-test-PLANTEDsecret0123456789';
 const HELLO: ChatRequest = { messages: [{ role: 'user', content: 'Say hello' }] };
 
-let server: WireServer;
-beforeAll(async () => {
-  server = await startWireServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useWireServer();
 afterEach(() => {
-  server.requests.length = 0;
   vi.unstubAllEnvs();
 });
 
 function provider(options: OpenAIProviderOptions = {}) {
   return openai({ baseURL: `${server.url}/v1`, apiKey: API_KEY, ...options });
 }
-
-interface Outcome {
-  readonly chunks: StreamChunk[];
-  readonly error?: unknown;
-  readonly completed: boolean;
-}
-
-function collect(source: Observable<StreamChunk>): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const chunks: StreamChunk[] = [];
-    source.subscribe({
-      next: (c) => chunks.push(c),
-      error: (error: unknown) => resolve({ chunks, error, completed: false }),
-      complete: () => resolve({ chunks, completed: true }),
-    });
-  });
-}
-
-async function failure(source: Observable<StreamChunk>): Promise<{ chunks: StreamChunk[]; error: ProviderError }> {
-  const outcome = await collect(source);
-  expect(outcome.completed).toBe(false);
-  expect(isProviderError(outcome.error)).toBe(true);
-  return { chunks: outcome.chunks, error: outcome.error as ProviderError };
-}
-
-const text = (chunks: readonly StreamChunk[]): string => chunks.map((c) => c.content).join('');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One `data:` event of a chat.completion.chunk with the given choice delta / finish reason. */
 function event(delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}): string {
@@ -122,8 +88,8 @@ describe('openai() text streaming (openai-text.sse)', () => {
 
     const [a, b] = await Promise.all([collect(stream), collect(stream)]);
     expect(server.requests).toHaveLength(2);
-    expect(text(a.chunks)).toBe('Hello, world!');
-    expect(text(b.chunks)).toBe('Hello, world!');
+    expect(textOf(a.chunks)).toBe('Hello, world!');
+    expect(textOf(b.chunks)).toBe('Hello, world!');
   });
 
   it('stamps chunks with the injected scheduler clock', async () => {
@@ -378,7 +344,7 @@ describe('openai() reasoning from compatible servers', () => {
     const thinking = outcome.chunks.filter((c) => c.metadata.thinking !== undefined);
     expect(thinking.map((c) => c.metadata.thinking)).toEqual(['Let me ', 'think.', ' More.']);
     expect(thinking.every((c) => c.content === '')).toBe(true);
-    expect(text(outcome.chunks)).toBe('Answer');
+    expect(textOf(outcome.chunks)).toBe('Answer');
     expect(outcome.chunks.at(-1)!.metadata.usage).toEqual({ inputTokens: 3, outputTokens: 4, totalTokens: 7 });
   });
 });
@@ -387,7 +353,7 @@ describe('openai() errors', () => {
   it('turns an in-stream {"error"} line into a retryable ProviderError after the partial content (openai-error.sse)', async () => {
     server.enqueue(sse('openai-error.sse'));
     const { chunks, error } = await failure(provider().stream(HELLO));
-    expect(text(chunks)).toBe('Partial');
+    expect(textOf(chunks)).toBe('Partial');
     expect(chunks.some((c) => c.isFinal)).toBe(false);
     expect(error).toMatchObject({ provider: 'openai', code: 'server_error', retryable: true });
     expect(error.status).toBeUndefined();
@@ -455,7 +421,7 @@ describe('openai() errors', () => {
     server.enqueue(sse('openai-text.sse', { resetAfter: 4, delayMs: 20 }));
     const { chunks, error } = await failure(provider().stream(HELLO));
     // The reset may discard the last event still in flight.
-    expect(['Hello,', 'Hello, world']).toContain(text(chunks));
+    expect(['Hello,', 'Hello, world']).toContain(textOf(chunks));
     expect(error.retryable).toBe(true);
     expect(error.status).toBeUndefined();
     expect(error.code).toMatch(/ECONNRESET|UND_ERR_SOCKET|terminated/);
@@ -464,7 +430,7 @@ describe('openai() errors', () => {
   it('reports a stream that ends before its finish_reason as incomplete_stream (retryable)', async () => {
     server.enqueue(sse('openai-text.sse', { endAfter: 4 }));
     const { chunks, error } = await failure(provider().stream(HELLO));
-    expect(text(chunks)).toBe('Hello, world');
+    expect(textOf(chunks)).toBe('Hello, world');
     expect(error).toMatchObject({ code: 'incomplete_stream', retryable: true });
   });
 
@@ -472,7 +438,7 @@ describe('openai() errors', () => {
     server.enqueue(sse([event({ content: 'ok' }), 'data: {"id":"chatcmpl-x","choices":[{"delta":{"content":"tr\n\n', event({}, 'stop'), DONE]));
     const client = new OpenAI({ apiKey: API_KEY, baseURL: `${server.url}/v1`, logLevel: 'off' });
     const { chunks, error } = await failure(openai({ client }).stream(HELLO));
-    expect(text(chunks)).toBe('ok');
+    expect(textOf(chunks)).toBe('ok');
     expect(error).toMatchObject({ code: 'malformed_response', retryable: false });
   });
 
@@ -484,9 +450,7 @@ describe('openai() errors', () => {
   });
 
   it('maps a refused connection to a retryable network error', async () => {
-    const closed = await startWireServer();
-    const url = closed.url;
-    await closed.close();
+    const url = await closedPortURL();
     const { error } = await failure(openai({ baseURL: `${url}/v1`, apiKey: API_KEY }).stream(HELLO));
     expect(error).toMatchObject({ provider: 'openai', code: 'ECONNREFUSED', retryable: true });
   });

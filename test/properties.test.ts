@@ -13,6 +13,7 @@ import { collectResponse } from '../src/operators/collectResponse.js';
 import { interruptAfter } from '../src/operators/interruptAfter.js';
 import { scanResponse } from '../src/operators/scanResponse.js';
 import type { StreamingResponse } from '../src/response.js';
+import { textOf } from './helpers/streams.js';
 
 // ---- generated streams --------------------------------------------------------------------------------
 
@@ -106,7 +107,6 @@ function runVirtual<T>(make: () => Observable<T>): Run<T> {
   return { values, frames, error, completed };
 }
 
-const text = (chunks: readonly StreamChunk[]): string => chunks.map((c) => c.content).join('');
 const thinking = (chunks: readonly StreamChunk[]): string => chunks.map((c) => c.metadata.thinking ?? '').join('');
 const toolArguments = (chunks: readonly StreamChunk[]): string[] =>
   [0, 1, 2].map((index) =>
@@ -141,7 +141,7 @@ describe('bufferChunks (properties)', () => {
       fc.property(streamSpec(), bufferConfig, (spec, config) => {
         const input = inputChunks(spec);
         const run = runVirtual(() => sourceOf(spec).pipe(bufferChunks(config)));
-        expect(text(run.values)).toBe(text(input));
+        expect(textOf(run.values)).toBe(textOf(input));
         expect(thinking(run.values)).toBe(thinking(input));
         expect(toolArguments(run.values)).toEqual(toolArguments(input));
         const finals = run.values.filter((c) => c.isFinal);
@@ -211,7 +211,7 @@ describe('collectResponse (properties)', () => {
           response = run.values[0] as StreamingResponse;
           expect(response.endTime).toBeDefined();
         }
-        expect(response.completeText).toBe(text(input));
+        expect(response.completeText).toBe(textOf(input));
         expect(response.thinking).toBe(thinking(input));
         expect(response.chunkCount).toBe(input.length);
         expect(response.chunks.map((c) => c.content)).toEqual(keepChunks ? input.map((c) => c.content) : []);
@@ -232,7 +232,7 @@ describe('scanResponse (properties)', () => {
         const run = runVirtual(() => sourceOf(spec).pipe(scanResponse()));
         expect(run.values.length).toBe(input.length);
         run.values.forEach((snapshot, i) => {
-          expect(snapshot.completeText).toBe(text(input.slice(0, i + 1)));
+          expect(snapshot.completeText).toBe(textOf(input.slice(0, i + 1)));
           expect(snapshot.chunkCount).toBe(i + 1);
           if (i > 0) expect(snapshot).not.toBe(run.values[i - 1]);
         });
@@ -298,7 +298,7 @@ describe('interruptAfter (properties)', () => {
           // A prefix of the input, chunk for chunk, exactly as long as the model says.
           expect(passed).toEqual(input.slice(0, expectedPassed).map((c) => expect.objectContaining({ content: c.content, isFinal: c.isFinal })));
           // The limits hold: nothing passes after the chunk that reached them, nothing after the deadline.
-          if (limit.chars !== undefined && passed.length > 0) expect(text(passed.slice(0, -1)).length).toBeLessThan(limit.chars);
+          if (limit.chars !== undefined && passed.length > 0) expect(textOf(passed.slice(0, -1)).length).toBeLessThan(limit.chars);
           if (limit.chunks !== undefined) expect(passed.length).toBeLessThanOrEqual(limit.chunks);
           if (limit.time !== undefined) for (const f of run.frames) expect(f).toBeLessThanOrEqual(limit.time);
 
@@ -317,7 +317,7 @@ describe('interruptAfter (properties)', () => {
             expect(isStreamInterruptedError(run.error)).toBe(true);
             if (isStreamInterruptedError(run.error)) {
               expect(run.error.reason).toBe(reason);
-              expect(run.error.partialResponse.completeText).toBe(text(passed));
+              expect(run.error.partialResponse.completeText).toBe(textOf(passed));
               expect(run.error.partialResponse.chunkCount).toBe(passed.length);
             }
           }

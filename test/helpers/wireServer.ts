@@ -9,12 +9,16 @@
  *   ...
  *   expect(server.requests[0].body).toMatchObject({ stream: true });
  *   await server.close();
+ *
+ * In a test file, `useWireServer()` (below) does the start/close/clear lifecycle.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { sleep } from './streams.js';
 
 export const WIRE_DIR = fileURLToPath(new URL('../fixtures/wire/', import.meta.url));
 
@@ -215,6 +219,52 @@ export async function startWireServer(): Promise<WireServer> {
   return wire;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** A loopback URL nobody listens on (a wire server's, after it closed): connecting is refused. */
+export async function closedPortURL(): Promise<string> {
+  const closed = await startWireServer();
+  await closed.close();
+  return closed.url;
+}
+
+/**
+ * Starts one wire server for the calling test file (beforeAll), closes it (afterAll) and clears its
+ * recorded requests before each test. Returns a handle that forwards to that server, so it can be
+ * declared at module level and used in tests and hooks:
+ *
+ *   const server = useWireServer();
+ *   it('…', async () => { server.enqueue(sse('openai-text.sse')); … });
+ */
+export function useWireServer(): WireServer {
+  let started: WireServer | undefined;
+  const current = (): WireServer => {
+    if (started === undefined) throw new Error('useWireServer(): the server starts in beforeAll; use it inside tests and hooks');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startWireServer();
+  });
+  afterAll(async () => {
+    await started?.close();
+    started = undefined;
+  });
+  beforeEach(() => {
+    current().requests.length = 0;
+  });
+  return {
+    get url() {
+      return current().url;
+    },
+    get requests() {
+      return current().requests;
+    },
+    get fallback() {
+      return current().fallback;
+    },
+    set fallback(reply: Reply) {
+      current().fallback = reply;
+    },
+    enqueue: (...replies) => current().enqueue(...replies),
+    waitForRequests: (n) => current().waitForRequests(n),
+    close: () => current().close(),
+  };
 }
