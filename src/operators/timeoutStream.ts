@@ -4,7 +4,7 @@ import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutEr
 import { assertObject, assertPositiveNumber } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
 
-/** The {@link timeoutStream} configuration: any combination of the three deadlines, at least one. */
+/** The {@link timeoutStream} configuration: at least one of the three deadlines, in every combination. */
 export interface TimeoutStreamConfig {
   /**
    * ms allowed between subscribing and the first chunk (time to first token).

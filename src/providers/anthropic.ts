@@ -12,6 +12,7 @@ import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js
 import {
   buildRequestBody,
   clockOf,
+  contentMetadata,
   loadSdk,
   networkError,
   parseToolArguments,
@@ -305,7 +306,8 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
   const toolBlocks = new Map<number, ToolBlock>();
   const toolCalls: ToolBlock[] = [];
 
-  const meta = (eventType: string, extra?: ChunkMetadata): ChunkMetadata => ({ provider: PROVIDER, model, eventType, ...extra });
+  const base = contentMetadata(PROVIDER);
+  const meta = (eventType: string, extra?: ChunkMetadata): ChunkMetadata => (extra ? { ...base(model, eventType), ...extra } : base(model, eventType));
   const emit = (content: string, eventType: string, extra?: ChunkMetadata): void =>
     sink.next(chunk(content, { metadata: meta(eventType, extra), scheduler: clock }));
 

@@ -3,7 +3,7 @@
  * loading, retry-after parsing and API-key redaction. Wire formats stay in each provider's own file.
  */
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
-import type { StreamChunk } from '../chunk.js';
+import type { ChunkMetadata, StreamChunk } from '../chunk.js';
 import { AgenticraftError } from '../errors/AgenticraftError.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 
@@ -160,4 +160,16 @@ export function buildRequestBody<T>(provider: string, apiKey: string | undefined
       cause: error,
     });
   }
+}
+
+/**
+ * The metadata of plain content chunks: one frozen object shared while provider, model and event type stay
+ * the same (chunks are immutable), so the hot path allocates no metadata per chunk.
+ */
+export function contentMetadata(provider: string): (model: string, eventType: string) => ChunkMetadata {
+  let last: ChunkMetadata | undefined;
+  return (model, eventType) => {
+    if (last === undefined || last.model !== model || last.eventType !== eventType) last = Object.freeze({ provider, model, eventType });
+    return last;
+  };
 }

@@ -6,7 +6,7 @@
  * subscription gets its own client whose `fetch` carries the subscription's signal (that also aborts a
  * request still waiting for headers), and teardown calls the iterator's `abort()` as well.
  */
-import type { SchedulerLike } from 'rxjs';
+import { defer, type SchedulerLike } from 'rxjs';
 import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaMessage, Ollama, Options, Tool as OllamaTool } from 'ollama';
 import { chunk, finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
@@ -16,6 +16,7 @@ import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js
 import {
   buildRequestBody,
   clockOf,
+  contentMetadata,
   loadSdk,
   networkError,
   parseToolArguments,
@@ -121,23 +122,26 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
     stream: (request: ChatRequest) => {
       assertObject('ollama: stream(request)', request);
       if (!Array.isArray(request.messages)) throw new TypeError('ollama: stream(request): request.messages must be an array');
-      return sdkStream<ChatResponse>({
-        open: async (signal) => {
-          const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, options));
-          const response: ResponseInfo = {};
-          const client = options.client ?? (await newClient(host, headers, abortableFetch(options.fetch ?? fetch, signal, response)));
-          const stream = await client.chat(body).catch((error: unknown) => {
-            throw toProviderError(error, apiKey, response.retryAfterMs);
-          });
-          // A caller's client could not see our signal: the request went on until its headers arrived.
-          if (signal.aborted) stream.abort();
-          return stream;
-        },
-        decoder: (sink) => ollamaDecoder(sink, request.model ?? model, clock),
-        toError: (error) => toProviderError(error, apiKey),
-        teardown: (stream) => {
-          if (isAbortable(stream)) stream.abort();
-        },
+      // Per subscription: what our fetch saw of the response, shared with the decoder.
+      return defer(() => {
+        const response: ResponseInfo = {};
+        return sdkStream<ChatResponse>({
+          open: async (signal) => {
+            const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, options));
+            const client = options.client ?? (await newClient(host, headers, abortableFetch(options.fetch ?? fetch, signal, response)));
+            const stream = await client.chat(body).catch((error: unknown) => {
+              throw toProviderError(error, apiKey, response.retryAfterMs);
+            });
+            // A caller's client could not see our signal: the request went on until its headers arrived.
+            if (signal.aborted) stream.abort();
+            return stream;
+          },
+          decoder: (sink) => ollamaDecoder(sink, request.model ?? model, clock, response),
+          toError: (error) => toProviderError(error, apiKey),
+          teardown: (stream) => {
+            if (isAbortable(stream)) stream.abort();
+          },
+        });
       });
     },
   };
@@ -204,6 +208,8 @@ async function newClient(host: string, headers: Record<string, string>, fetchFn:
 /** What the subscription's fetch saw of the response, for the error the SDK throws without it. */
 interface ResponseInfo {
   retryAfterMs?: number;
+  /** Non-blank NDJSON lines passed to the SDK. */
+  lines?: number;
 }
 
 /**
@@ -221,7 +227,7 @@ function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseI
       return response;
     }
     if (!response.body) return response;
-    return new Response(ndjsonGuard(response.body), {
+    return new Response(ndjsonGuard(response.body, seen), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
@@ -230,17 +236,32 @@ function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseI
 }
 
 /**
- * Passes a newline-delimited JSON body through line by line and fails it with a 'malformed_response'
- * `ProviderError` at the first line that is not JSON. The lines before it are delivered first: the error
- * is raised on the next read (the stream pulls only when the SDK reads). An unparseable trailing fragment
- * (the connection ended mid-line) is dropped, so the SDK reports the stream as incomplete.
+ * Passes a newline-delimited JSON body through and fails it with a 'malformed_response' `ProviderError` at
+ * the first line that is not JSON; the lines before it are delivered first (the error is raised on the next
+ * read). Bytes pass through untouched: a line that starts with '{' and ends with '}' is taken as JSON without
+ * parsing (the SDK parses it next; `seen.lines` counts them so the decoder can tell when the SDK skipped
+ * one), anything else is decoded and parsed. An unterminated trailing fragment that is not JSON (the
+ * connection ended mid-line) is dropped, so the SDK reports the stream as incomplete.
  */
-function ndjsonGuard(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: ResponseInfo): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  let buffer = '';
+  let tail: Uint8Array = EMPTY_BYTES; // the current line's bytes not yet passed on
   let failure: ProviderError | undefined;
+
+  const check = (line: Uint8Array): boolean => {
+    const kind = lineKind(line);
+    if (kind === 'blank') return true;
+    if (kind === 'object' || isJson(new TextDecoder().decode(line))) {
+      seen.lines = (seen.lines ?? 0) + 1;
+      return true;
+    }
+    failure = new ProviderError(`ollama: malformed JSON line in the stream: ${truncate(new TextDecoder().decode(line))}`, {
+      provider: PROVIDER,
+      code: 'malformed_response',
+      retryable: false,
+    });
+    return false;
+  };
 
   return new ReadableStream<Uint8Array>(
     {
@@ -253,30 +274,22 @@ function ndjsonGuard(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Arra
           }
           const { done, value } = await reader.read();
           if (done) {
-            const rest = buffer + decoder.decode();
-            buffer = '';
-            if (rest.trim() !== '' && isJson(rest)) controller.enqueue(encoder.encode(`${rest}\n`));
+            if (tail.length > 0 && lineKind(tail) !== 'blank' && check(tail)) controller.enqueue(tail);
+            failure = undefined; // a fragment that is not JSON is dropped, not an error
             controller.close();
             return;
           }
-          buffer += decoder.decode(value, { stream: true });
-          const lines = buffer.split('\n');
-          buffer = lines.pop() ?? '';
-          const valid: string[] = [];
-          for (const line of lines) {
-            if (line.trim() === '') continue;
-            if (!isJson(line)) {
-              failure = new ProviderError(`ollama: malformed JSON line in the stream: ${truncate(line)}`, {
-                provider: PROVIDER,
-                code: 'malformed_response',
-                retryable: false,
-              });
-              break;
-            }
-            valid.push(line);
+          const bytes = tail.length > 0 ? concatBytes(tail, value) : value;
+          let start = 0;
+          let passed = 0;
+          for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
+            if (!check(bytes.subarray(start, nl))) break;
+            start = nl + 1;
+            passed = start;
           }
-          if (valid.length > 0) {
-            controller.enqueue(encoder.encode(`${valid.join('\n')}\n`));
+          tail = failure ? EMPTY_BYTES : bytes.slice(passed);
+          if (passed > 0) {
+            controller.enqueue(bytes.subarray(0, passed));
             return;
           }
         }
@@ -287,6 +300,30 @@ function ndjsonGuard(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Arra
     },
     { highWaterMark: 0 },
   );
+}
+
+const NEWLINE = 0x0a;
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** 'object' when the first and last non-blank bytes are '{' and '}', 'blank' for whitespace only. */
+function lineKind(line: Uint8Array): 'blank' | 'object' | 'other' {
+  let first = 0;
+  let last = line.length - 1;
+  while (first <= last && isBlankByte(line[first]!)) first++;
+  if (first > last) return 'blank';
+  while (isBlankByte(line[last]!)) last--;
+  return line[first] === 0x7b && line[last] === 0x7d ? 'object' : 'other';
+}
+
+function isBlankByte(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0d;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 function isJson(line: string): boolean {
@@ -393,21 +430,25 @@ interface WireToolCall {
   readonly function?: { readonly name?: unknown; readonly arguments?: unknown };
 }
 
-function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: SchedulerLike): StreamDecoder<ChatResponse> {
+function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: SchedulerLike, seen: ResponseInfo): StreamDecoder<ChatResponse> {
   let model = requestedModel;
+  let events = 0;
   let done: ChatResponse | undefined;
   const toolCalls: ToolCall[] = [];
 
-  const emit = (content: string, extra: Partial<ChunkMetadata>): void => {
-    sink.next(chunk(content, { metadata: { provider: PROVIDER, model, eventType: EVENT_TYPE, ...extra }, scheduler: clock }));
+  const base = contentMetadata(PROVIDER);
+  const emit = (content: string, extra?: Partial<ChunkMetadata>): void => {
+    const metadata = extra ? { ...base(model, EVENT_TYPE), ...extra } : base(model, EVENT_TYPE);
+    sink.next(chunk(content, { metadata, scheduler: clock }));
   };
 
   return {
     event(response) {
+      events++;
       if (typeof response.model === 'string' && response.model !== '') model = response.model;
       const message = response.message as OllamaMessage | undefined;
       if (typeof message?.thinking === 'string' && message.thinking !== '') emit('', { thinking: message.thinking });
-      if (typeof message?.content === 'string' && message.content !== '') emit(message.content, {});
+      if (typeof message?.content === 'string' && message.content !== '') emit(message.content);
       for (const call of (message?.tool_calls ?? []) as readonly WireToolCall[]) {
         const index = toolCalls.length;
         const id = typeof call.id === 'string' && call.id !== '' ? call.id : newToolCallId();
@@ -420,6 +461,14 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
       if (response.done) done = response;
     },
     end() {
+      // A line that looked like an object but was not JSON: the SDK skipped it (with a console.warn).
+      if (seen.lines !== undefined && events < seen.lines) {
+        throw new ProviderError(`ollama: ${seen.lines - events} malformed JSON line(s) in the stream`, {
+          provider: PROVIDER,
+          code: 'malformed_response',
+          retryable: false,
+        });
+      }
       if (!done) throw incompleteStream();
       const rawFinishReason = typeof done.done_reason === 'string' && done.done_reason !== '' ? done.done_reason : undefined;
       const usage = toUsage(done);

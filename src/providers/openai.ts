@@ -18,6 +18,7 @@ import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js
 import {
   buildRequestBody,
   clockOf,
+  contentMetadata,
   loadSdk,
   networkError,
   parseToolArguments,
@@ -257,8 +258,10 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
   const toolCalls = new Map<number, PendingToolCall>();
   let lastToolIndex = -1;
 
-  const emit = (content: string, extra: Partial<ChunkMetadata>): void => {
-    sink.next(chunk(content, { metadata: { provider: PROVIDER, model, eventType, ...extra }, scheduler: clock }));
+  const base = contentMetadata(PROVIDER);
+  const emit = (content: string, extra?: Partial<ChunkMetadata>): void => {
+    const metadata = extra ? { ...base(model, eventType), ...extra } : base(model, eventType);
+    sink.next(chunk(content, { metadata, scheduler: clock }));
   };
 
   return {
@@ -281,7 +284,7 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
 
       const thinking = delta.reasoning_content ?? delta.reasoning;
       if (typeof thinking === 'string' && thinking !== '') emit('', { thinking });
-      if (typeof delta.content === 'string' && delta.content !== '') emit(delta.content, {});
+      if (typeof delta.content === 'string' && delta.content !== '') emit(delta.content);
       if (typeof delta.refusal === 'string' && delta.refusal !== '') emit(delta.refusal, { refusal: true });
 
       for (const call of delta.tool_calls ?? []) {
