@@ -403,6 +403,16 @@ describe('ollama() errors', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
+  it("a line shaped like an object but not JSON (which the SDK skips silently) -> 'malformed_response' at the end", async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    server.enqueue(ndjson([line({ content: 'Hello' }), '{"model":"x", broken}\n', line({ content: ' there' }), doneLine()]));
+    const { chunks, error } = await failure(provider().stream(HELLO));
+    expect(textOf(chunks)).toBe('Hello there');
+    expect(chunks.some((c) => c.isFinal)).toBe(false);
+    expect(error).toMatchObject({ code: 'malformed_response', retryable: false });
+    warn.mockRestore();
+  });
+
   it('a 200 response that is not ndjson at all (a web page) -> malformed_response', async () => {
     server.enqueue((_req, res, recorded) => {
       res.writeHead(200, { 'content-type': 'text/html' });
