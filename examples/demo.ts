@@ -7,9 +7,11 @@
 import { lastValueFrom, tap } from 'rxjs';
 import {
   Agent,
+  anthropic,
   calculator,
   collectResponse,
   interruptAfter,
+  ollama,
   openai,
   retryStream,
   streamMetrics,
@@ -99,6 +101,8 @@ async function main(): Promise<void> {
 function liveProvider(): Provider | undefined {
   if (process.env['DEMO_OFFLINE']) return undefined;
   if (process.env['OPENAI_API_KEY']) return openai({ model: 'gpt-4o-mini' });
+  if (process.env['ANTHROPIC_API_KEY']) return anthropic({ model: 'claude-haiku-4-5' });
+  if (process.env['OLLAMA_HOST']) return ollama({ model: process.env['OLLAMA_MODEL'] ?? 'llama3.2' });
   return undefined;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Observable, SchedulerLike } from 'rxjs';
 import type Anthropic from '@anthropic-ai/sdk';
-import { chunk, finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from '../chunk.js';
+import { finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
 import { assertObject, assertPositiveInteger } from '../internal/validate.js';
@@ -127,6 +127,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
     stream: (request: ChatRequest): Observable<StreamChunk> => {
       const requestedModel = request.model ?? model;
       return sdkStream<AnthropicEvent>({
+        clock,
         open: async (signal) => {
           const body = buildRequestBody(PROVIDER, apiKey, () => toAnthropicBody(request, requestedModel, defaultMaxTokens));
           const sdk = await getClient();
@@ -309,7 +310,7 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
   const base = contentMetadata(PROVIDER);
   const meta = (eventType: string, extra?: ChunkMetadata): ChunkMetadata => (extra ? { ...base(model, eventType), ...extra } : base(model, eventType));
   const emit = (content: string, eventType: string, extra?: ChunkMetadata): void =>
-    sink.next(chunk(content, { metadata: meta(eventType, extra), scheduler: clock }));
+    sink.content(content, meta(eventType, extra));
 
   return {
     event(event) {

@@ -10,6 +10,8 @@ import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 export interface ChunkSink {
   /** Emits a chunk downstream (dropped once the subscriber has gone). */
   next(chunk: StreamChunk): void;
+  /** Emits a non-final chunk stamped with the stream's clock: the per-delta hot path, no options object. */
+  content(content: string, metadata: ChunkMetadata): void;
 }
 
 /** Turns one provider's wire events into chunks; `end` emits the final chunk or throws if the stream ended early. */
@@ -19,6 +21,8 @@ export interface StreamDecoder<TEvent> {
 }
 
 export interface SdkStreamSpec<TEvent> {
+  /** The clock for chunk timestamps. */
+  readonly clock: SchedulerLike;
   /** Sends the request; must honour `signal` (also before headers arrive). */
   open(signal: AbortSignal): Promise<AsyncIterable<TEvent>>;
   decoder(sink: ChunkSink): StreamDecoder<TEvent>;
@@ -36,7 +40,11 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
   return new Observable<StreamChunk>((subscriber) => {
     const controller = new AbortController();
     let stream: AsyncIterable<TEvent> | undefined;
-    const sink: ChunkSink = { next: (c) => subscriber.next(c) };
+    const { clock } = spec;
+    const sink: ChunkSink = {
+      next: (c) => subscriber.next(c),
+      content: (content, metadata) => subscriber.next({ content, metadata, isFinal: false, timestamp: clock.now() }),
+    };
 
     const run = async (): Promise<void> => {
       stream = await spec.open(controller.signal);

@@ -8,7 +8,7 @@
  */
 import { defer, type SchedulerLike } from 'rxjs';
 import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaMessage, Ollama, Options, Tool as OllamaTool } from 'ollama';
-import { chunk, finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
+import { finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
 import { assertFunction, assertObject, assertOneOf } from '../internal/validate.js';
@@ -126,6 +126,7 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
       return defer(() => {
         const response: ResponseInfo = {};
         return sdkStream<ChatResponse>({
+          clock,
           open: async (signal) => {
             const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, options));
             const client = options.client ?? (await newClient(host, headers, abortableFetch(options.fetch ?? fetch, signal, response)));
@@ -248,14 +249,16 @@ function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: ResponseInfo): Read
   let tail: Uint8Array = EMPTY_BYTES; // the current line's bytes not yet passed on
   let failure: ProviderError | undefined;
 
-  const check = (line: Uint8Array): boolean => {
-    const kind = lineKind(line);
+  let lines = 0;
+  /** Checks bytes[start, end): one line without its newline. */
+  const check = (bytes: Uint8Array, start: number, end: number): boolean => {
+    const kind = lineKind(bytes, start, end);
     if (kind === 'blank') return true;
-    if (kind === 'object' || isJson(new TextDecoder().decode(line))) {
-      seen.lines = (seen.lines ?? 0) + 1;
+    if (kind === 'object' || isJson(new TextDecoder().decode(bytes.subarray(start, end)))) {
+      seen.lines = ++lines;
       return true;
     }
-    failure = new ProviderError(`ollama: malformed JSON line in the stream: ${truncate(new TextDecoder().decode(line))}`, {
+    failure = new ProviderError(`ollama: malformed JSON line in the stream: ${truncate(new TextDecoder().decode(bytes.subarray(start, end)))}`, {
       provider: PROVIDER,
       code: 'malformed_response',
       retryable: false,
@@ -274,7 +277,7 @@ function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: ResponseInfo): Read
           }
           const { done, value } = await reader.read();
           if (done) {
-            if (tail.length > 0 && lineKind(tail) !== 'blank' && check(tail)) controller.enqueue(tail);
+            if (tail.length > 0 && lineKind(tail, 0, tail.length) !== 'blank' && check(tail, 0, tail.length)) controller.enqueue(tail);
             failure = undefined; // a fragment that is not JSON is dropped, not an error
             controller.close();
             return;
@@ -283,7 +286,7 @@ function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: ResponseInfo): Read
           let start = 0;
           let passed = 0;
           for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
-            if (!check(bytes.subarray(start, nl))) break;
+            if (!check(bytes, start, nl)) break;
             start = nl + 1;
             passed = start;
           }
@@ -305,14 +308,14 @@ function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: ResponseInfo): Read
 const NEWLINE = 0x0a;
 const EMPTY_BYTES = new Uint8Array(0);
 
-/** 'object' when the first and last non-blank bytes are '{' and '}', 'blank' for whitespace only. */
-function lineKind(line: Uint8Array): 'blank' | 'object' | 'other' {
-  let first = 0;
-  let last = line.length - 1;
-  while (first <= last && isBlankByte(line[first]!)) first++;
+/** Of bytes[start, end): 'object' when the first and last non-blank bytes are '{' and '}', 'blank' for whitespace only. */
+function lineKind(bytes: Uint8Array, start: number, end: number): 'blank' | 'object' | 'other' {
+  let first = start;
+  let last = end - 1;
+  while (first <= last && isBlankByte(bytes[first]!)) first++;
   if (first > last) return 'blank';
-  while (isBlankByte(line[last]!)) last--;
-  return line[first] === 0x7b && line[last] === 0x7d ? 'object' : 'other';
+  while (isBlankByte(bytes[last]!)) last--;
+  return bytes[first] === 0x7b && bytes[last] === 0x7d ? 'object' : 'other';
 }
 
 function isBlankByte(byte: number): boolean {
@@ -439,7 +442,7 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
   const base = contentMetadata(PROVIDER);
   const emit = (content: string, extra?: Partial<ChunkMetadata>): void => {
     const metadata = extra ? { ...base(model, EVENT_TYPE), ...extra } : base(model, EVENT_TYPE);
-    sink.next(chunk(content, { metadata, scheduler: clock }));
+    sink.content(content, metadata);
   };
 
   return {

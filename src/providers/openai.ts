@@ -10,7 +10,7 @@ import type {
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { chunk, finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
+import { finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
 import { assertObject, assertOneOf, assertPositiveNumber } from '../internal/validate.js';
@@ -141,6 +141,7 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
     info,
     stream: (request: ChatRequest) =>
       sdkStream<ChatCompletionChunk>({
+        clock,
         open: async (signal) => {
           if (!options.client && !apiKey) {
             throw new ProviderError(
@@ -261,7 +262,7 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
   const base = contentMetadata(PROVIDER);
   const emit = (content: string, extra?: Partial<ChunkMetadata>): void => {
     const metadata = extra ? { ...base(model, eventType), ...extra } : base(model, eventType);
-    sink.next(chunk(content, { metadata, scheduler: clock }));
+    sink.content(content, metadata);
   };
 
   return {
