@@ -1,0 +1,105 @@
+/**
+ * Both sides of the end-to-end comparisons, pointed at the loopback server: our providers
+ * (src/providers/*.ts) and the raw official SDKs consumed with `for await`, the way a user of the SDK would.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { Ollama } from 'ollama';
+import OpenAI from 'openai';
+import type { ChatRequest, Provider } from '../src/providers/provider.js';
+import { anthropic } from '../src/providers/anthropic.js';
+import { ollama } from '../src/providers/ollama.js';
+import { openai } from '../src/providers/openai.js';
+import type { WireProvider } from './wireGen.js';
+
+export const API_KEY = 'bench-not-a-real-key';
+export const MODELS: Readonly<Record<WireProvider, string>> = {
+  openai: 'gpt-4o-mini',
+  anthropic: 'claude-sonnet-4-6',
+  ollama: 'llama3.2',
+};
+export const REQUEST: ChatRequest = { messages: [{ role: 'user', content: 'Stream the benchmark transcript.' }] };
+const SDK_MESSAGES = [{ role: 'user' as const, content: 'Stream the benchmark transcript.' }];
+
+/** Our provider for `name`, talking to the loopback server at `url`. */
+export function ourProvider(name: WireProvider, url: string): Provider {
+  switch (name) {
+    case 'openai':
+      return openai({ baseURL: `${url}/v1`, apiKey: API_KEY, model: MODELS.openai });
+    case 'anthropic':
+      return anthropic({ baseURL: url, apiKey: API_KEY, model: MODELS.anthropic });
+    case 'ollama':
+      return ollama({ host: url, model: MODELS.ollama });
+  }
+}
+
+export interface RawStream {
+  /** Consumes the stream, calling `onDelta` for each text delta; resolves at the end. */
+  consume(onDelta: (text: string) => void): Promise<void>;
+  /** Aborts the request the way the SDK documents it. */
+  abort(): void;
+}
+
+export interface RawClient {
+  open(): Promise<RawStream>;
+}
+
+/** A raw SDK client (one per provider, reused, retries off) for the loopback server at `url`. */
+export function rawClient(name: WireProvider, url: string): RawClient {
+  switch (name) {
+    case 'openai': {
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: API_KEY, maxRetries: 0 });
+      return {
+        open: async () => {
+          const controller = new AbortController();
+          const stream = await client.chat.completions.create(
+            { model: MODELS.openai, messages: SDK_MESSAGES, stream: true, stream_options: { include_usage: true } },
+            { signal: controller.signal },
+          );
+          return {
+            consume: async (onDelta) => {
+              for await (const c of stream) {
+                const content = c.choices[0]?.delta.content;
+                if (content) onDelta(content);
+              }
+            },
+            abort: () => controller.abort(),
+          };
+        },
+      };
+    }
+    case 'anthropic': {
+      const client = new Anthropic({ baseURL: url, apiKey: API_KEY, maxRetries: 0 });
+      return {
+        open: async () => {
+          const controller = new AbortController();
+          const stream = await client.messages.create(
+            { model: MODELS.anthropic, max_tokens: 4096, messages: SDK_MESSAGES, stream: true },
+            { signal: controller.signal },
+          );
+          return {
+            consume: async (onDelta) => {
+              for await (const event of stream) {
+                if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') onDelta(event.delta.text);
+              }
+            },
+            abort: () => controller.abort(),
+          };
+        },
+      };
+    }
+    case 'ollama': {
+      const client = new Ollama({ host: url });
+      return {
+        open: async () => {
+          const stream = await client.chat({ model: MODELS.ollama, messages: SDK_MESSAGES, stream: true });
+          return {
+            consume: async (onDelta) => {
+              for await (const part of stream) if (part.message.content) onDelta(part.message.content);
+            },
+            abort: () => stream.abort(),
+          };
+        },
+      };
+    }
+  }
+}
