@@ -23,7 +23,7 @@ const weather = defineTool({
 function agent(): Agent {
   return new Agent({
     name: 'wire',
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     apiKey: 'sk-ant-test-key',
     baseURL: server.url,
     instructions: 'Be brief.',
@@ -39,7 +39,7 @@ describe('Agent + anthropic over the wire', () => {
 
     expect(server.requests).toHaveLength(2);
     const first = server.requests[0]!.body as Record<string, unknown>;
-    expect(first).toMatchObject({ model: 'claude-sonnet-4-5', stream: true, system: 'Be brief.' });
+    expect(first).toMatchObject({ model: 'claude-sonnet-4-6', stream: true, system: 'Be brief.' });
     expect(first['tools']).toMatchObject([{ name: 'get_weather', input_schema: { type: 'object' } }]);
 
     const second = server.requests[1]!.body as { system: unknown; messages: unknown[] };
