@@ -26,4 +26,16 @@ describe('examples', () => {
     expect(out).toContain('That comes to 375.');
     expect(out).toContain('[history: 6 messages]');
   });
+
+  it('operators.ts pipes a mockStream through every operator', async () => {
+    const out = await example('examples/operators.ts');
+    expect(out).toContain('collectResponse: 10 chunks, finish stop');
+    expect(out).toContain('bufferChunks: ["Streams arrive chunk by chunk. ","Operators shape them."');
+    expect(out).toContain('interruptAfter: "Streams arrive chunk by " (interrupted)');
+    expect(out).toContain('timeoutStream: Stream timed out: no chunk for 20 ms (idle); partial "Streams "');
+    expect(out).toContain('retryStream: 2 attempts, 69 chars, finish stop');
+    expect(out).toContain('streamMetrics: 8 chunks, 69 chars');
+    expect(out).toContain('scanResponse: last snapshot has 69 chars');
+    expect(out).toMatch(/StreamingManager: stopped after "[^"]+" \(interrupted\); active now: 0/);
+  });
 });
