@@ -238,6 +238,21 @@ describe('bufferChunks', () => {
     });
   });
 
+  it('never merges tool results: each passes alone, after what was held', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const result = (toolCallId: string, value: string): StreamChunk =>
+        c('', 0, { ...meta, eventType: 'tool_result', toolResult: { toolCallId, name: 'echo', result: value } });
+      const source = cold('-a-r----s----b-F|', { a: c('Hi'), r: result('c0', 'one'), s: result('c1', 'two'), b: c('Bye'), F: fin('') });
+      expectObservable(source.pipe(bufferChunks(4))).toBe('---(ar)-s------G|', {
+        a: c('Hi'),
+        r: result('c0', 'one'),
+        s: result('c1', 'two'),
+        G: fin('Bye'),
+      });
+      expectSubscriptions(source.subscriptions).toBe('^---------------!');
+    });
+  });
+
   it('keeps the final chunk final when it has to flush held tool-call deltas first', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b-F---|', { a: delta(0, '{}', { id: 'c1', name: 'n' }), b: delta(0, ''), F: fin('') });

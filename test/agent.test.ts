@@ -74,12 +74,32 @@ describe('Agent: providers', () => {
     expect(() => new Agent({ provider, maxToolRounds: -1 })).toThrow(RangeError);
     expect(() => new Agent({ provider, maxToolRounds: 1.5 })).toThrow(TypeError);
     expect(() => new Agent({ provider, toolTimeout: 0 })).toThrow(RangeError);
-    expect(() => new Agent({ provider, temperature: '1' as unknown as number })).toThrow(/temperature must be a number/);
+    expect(() => new Agent({ provider, temperature: '1' as unknown as number })).toThrow(/temperature must be a non-negative number/);
     expect(() => new Agent({ provider, tools: [calculator, calculator] })).toThrow(/already a tool named "calculator"/);
     expect(() => new Agent({ provider }).addTool({} as typeof calculator)).toThrow(TypeError);
     expect(() => new Agent({ provider }).stream('')).not.toThrow();
     expect(() => new Agent({ provider }).stream([])).toThrow(TypeError);
     expect(() => new Agent({ provider }).stream([{ role: 'robot', content: 'x' }] as never)).toThrow(TypeError);
+  });
+
+  it('checks per-call params at the call', () => {
+    const agent = new Agent({ provider: marbleProvider('|') });
+    expect(() => agent.stream('x', { maxTokens: -1 })).toThrow(RangeError);
+    expect(() => agent.stream('x', { maxTokens: 1.5 })).toThrow(/maxTokens must be a positive integer/);
+    expect(() => agent.stream('x', { topP: 2 })).toThrow(/topP must be between 0 and 1/);
+    expect(() => agent.stream('x', { temperature: Number.NaN })).toThrow(TypeError);
+    expect(() => agent.stream('x', { model: 5 as unknown as string })).toThrow(/params.model must be a non-empty string/);
+    expect(() => agent.stream('x', { temperature: 0.7, maxTokens: 100, topP: 0.9, frequencyPenalty: -0.5 })).not.toThrow();
+  });
+
+  it("a provider named without a model uses that provider's default model", () => {
+    const claude = new Agent({ provider: 'anthropic' });
+    expect(claude.model).toBe('claude-sonnet-4-6');
+    expect(claude.provider.model).toBe('claude-sonnet-4-6');
+    const llama = new Agent({ provider: 'ollama' });
+    expect(llama.model).toBe('llama3.2');
+    expect(llama.getProviderInfo()).toMatchObject({ provider: 'ollama', model: 'llama3.2' });
+    expect(new Agent().model).toBe('gpt-4o-mini');
   });
 
   it('addTool makes the tool available from the next request on', async () => {
@@ -161,6 +181,42 @@ describe('Agent.run', () => {
       metadata: { provider: 'marble', rawFinishReason: 'end_turn' },
     });
     expect(agent.history.at(-1)).toEqual({ role: 'assistant', content: 'It is 375.' });
+  });
+
+  it('keeps text carried on the final chunk in the answer and in the history', async () => {
+    const agent = new Agent({ provider: marbleProvider('aF|', { a: 'Hello ', F: { content: 'world', isFinal: true } }) });
+    const response = await agent.run('Hi');
+    expect(response.content).toBe('Hello world');
+    expect(agent.history.at(-1)).toEqual({ role: 'assistant', content: 'Hello world' });
+  });
+
+  it('keeps overlapping turns in the order they were asked, not the order they ended', async () => {
+    const agent = new Agent({ provider: marbleProvider(['-----a|', '-b|'], { a: 'first answer', b: 'second answer' }) });
+    await Promise.all([agent.run('first question'), agent.run('second question')]);
+    expect(agent.history.map((m) => m.content)).toEqual(['first question', 'first answer', 'second question', 'second answer']);
+  });
+
+  it('a schema whose validate() throws becomes an error result for the model, not a failed stream', async () => {
+    const exploding = defineTool({
+      name: 'fragile',
+      description: 'A tool whose schema throws',
+      parameters: {
+        '~standard': {
+          version: 1,
+          vendor: 'test',
+          validate: () => {
+            throw new Error('schema exploded');
+          },
+          jsonSchema: { input: () => ({ type: 'object', properties: {} }) },
+        },
+      },
+      execute: () => 'never',
+    });
+    const provider = marbleProvider(['d|', 'a|'], { d: call(0, 'c1', 'fragile', '{}'), a: 'Sorry.' });
+    const response = await new Agent({ provider, tools: [exploding] }).run('x');
+    expect(response.content).toBe('Sorry.');
+    expect(response.toolResults).toEqual([{ toolCallId: 'c1', name: 'fragile', error: expect.stringContaining('schema exploded') }]);
+    expect(provider.requests[1]!.messages.at(-1)).toMatchObject({ role: 'tool', toolCallId: 'c1' });
   });
 
   it('rejects with the error that ended the stream, not a wrapper', async () => {

@@ -435,6 +435,14 @@ describe('anthropic(): errors', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('does not retry a 500 through a caller-supplied client with SDK retries on', async () => {
+    server.enqueue(httpError('anthropic-500.json')); // a retry would get the fallback reply, also a 500
+    const client = new Anthropic({ apiKey: API_KEY, baseURL: server.url, maxRetries: 2, logLevel: 'off' });
+    const { error } = await failure(anthropic({ client }).stream(HELLO)); // with retries, this ends after them
+    expect(error).toMatchObject({ status: 500, retryable: true });
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('529 overloaded_error is retryable (anthropic-529.json)', async () => {
     server.enqueue(httpError('anthropic-529.json'));
     const { error } = await failure(provider().stream(HELLO));

@@ -442,6 +442,14 @@ describe('openai() errors', () => {
     expect(error).toMatchObject({ code: 'malformed_response', retryable: false });
   });
 
+  it('an event the decoder cannot read is malformed_response, not a retryable network error', async () => {
+    server.enqueue(sse([event({ content: 'ok' }), event({ tool_calls: [null] }), event({}, 'stop'), DONE]));
+    const { chunks, error } = await failure(provider().stream(HELLO));
+    expect(textOf(chunks)).toBe('ok');
+    expect(error).toMatchObject({ code: 'malformed_response', retryable: false });
+    expect(error.message).toMatch(/^openai: could not read the stream/);
+  });
+
   it('maps the SDK request timeout (timeout option) to a retryable timeout error', async () => {
     server.enqueue(hang);
     const { error } = await failure(provider({ timeout: 100 }).stream(HELLO));

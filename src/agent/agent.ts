@@ -1,7 +1,7 @@
 import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, finalize, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, Usage } from '../chunk.js';
 import { isStreamInterruptedError } from '../errors/StreamInterruptedError.js';
-import { assertNonNegativeInteger, assertObject, assertPositiveNumber } from '../internal/validate.js';
+import { assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger, assertPositiveNumber } from '../internal/validate.js';
 import { toAsyncIterable } from '../interop/asyncIterable.js';
 import { collectResponse } from '../operators/collectResponse.js';
 import { anthropic } from '../providers/anthropic.js';
@@ -35,7 +35,7 @@ export interface AgentConfig extends GenerationParams {
   /**
    * The model, also used to pick a provider when `provider` is not given: `gpt-*`, `chatgpt-*`, `o1`, `o3`...
    * → openai, `claude-*` → anthropic, anything else → ollama.
-   * @default the provider instance's model, else 'gpt-4o-mini'
+   * @default the provider's own default model ('gpt-4o-mini' when nothing picks a provider)
    */
   readonly model?: string;
   /** A provider name, or a ready `Provider` (e.g. `openai({ baseURL })`, `marbleProvider(...)`). @default picked from `model` */
@@ -157,15 +157,16 @@ export class Agent {
       throw new TypeError(`Agent: instructions must be a string`);
     }
     this.name = config.name ?? 'Agent';
-    this.model = config.model ?? (isProvider(provider) ? provider.model : DEFAULT_MODEL);
     if (config.instructions !== undefined) this.instructions = config.instructions;
     this.maxToolRounds = maxToolRounds;
     if (toolTimeout !== undefined) this.toolTimeout = toolTimeout;
     this.#scheduler = scheduler;
     this.#params = pickParams(config);
+    // A provider named without a model uses that provider's default model.
     this.#provider = isProvider(provider)
       ? provider
-      : createProvider(provider ?? providerForModel(this.model), { model: this.model, apiKey, baseURL, scheduler });
+      : createProvider(provider ?? providerForModel(config.model ?? DEFAULT_MODEL), { model: config.model, apiKey, baseURL, scheduler });
+    this.model = config.model ?? this.#provider.model;
     for (const tool of config.tools ?? []) this.addTool(tool);
   }
 
@@ -292,6 +293,9 @@ export class Agent {
 
   #request(params: StreamParams): Omit<ChatRequest, 'messages'> {
     const merged: { -readonly [K in keyof ChatRequest]?: ChatRequest[K] } = { ...this.#params, ...pickParams(params) };
+    if (params.model !== undefined && (typeof params.model !== 'string' || params.model === '')) {
+      throw new TypeError('agent.stream: params.model must be a non-empty string');
+    }
     merged.model = params.model ?? this.model;
     const providerOptions = { ...this.#params.providerOptions, ...params.providerOptions };
     if (Object.keys(providerOptions).length > 0) merged.providerOptions = providerOptions;
@@ -306,14 +310,14 @@ function isProvider(value: unknown): value is Provider {
 }
 
 interface ProviderSettings {
-  readonly model: string;
+  readonly model: string | undefined;
   readonly apiKey: string | undefined;
   readonly baseURL: string | undefined;
   readonly scheduler: SchedulerLike;
 }
 
 function createProvider(name: unknown, { model, apiKey, baseURL, scheduler }: ProviderSettings): Provider {
-  const common = { model, scheduler, ...(apiKey === undefined ? {} : { apiKey }) };
+  const common = { scheduler, ...(model === undefined ? {} : { model }), ...(apiKey === undefined ? {} : { apiKey }) };
   switch (name) {
     case 'openai':
       return openai({ ...common, ...(baseURL === undefined ? {} : { baseURL }) });
@@ -340,8 +344,15 @@ function pickParams(source: GenerationParams): GenerationParams {
       if (!Array.isArray(value) || !value.every((s) => typeof s === 'string')) throw new TypeError('stop must be an array of strings');
     } else if (key === 'providerOptions') {
       assertObject('providerOptions', value);
-    } else if (typeof value !== 'number' || Number.isNaN(value)) {
-      throw new TypeError(`${key} must be a number, got ${typeof value}`);
+    } else if (key === 'maxTokens') {
+      assertPositiveInteger('maxTokens', value);
+    } else if (key === 'topP') {
+      assertNonNegativeNumber('topP', value);
+      if (value > 1) throw new RangeError(`topP must be between 0 and 1, got ${value}`);
+    } else if (key === 'temperature') {
+      assertNonNegativeNumber('temperature', value);
+    } else if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new TypeError(`${key} must be a finite number, got ${typeof value === 'number' ? value : typeof value}`);
     }
     (out as Record<string, unknown>)[key] = value;
   }

@@ -31,6 +31,8 @@ export interface TurnSlot {
 
 interface Entry {
   readonly slot: TurnSlot;
+  /** When the turn was first asked (its first subscription): turns are kept in this order. */
+  readonly asked: number;
   turn: Turn;
 }
 
@@ -41,6 +43,7 @@ interface Entry {
 export class ConversationHistory {
   readonly #entries: Entry[] = [];
   #generation = 0;
+  #asked = 0;
   #view: readonly HistoryMessage[] | undefined;
 
   /** Every committed message, oldest first (a frozen snapshot; the system prompt is not part of it). */
@@ -56,16 +59,25 @@ export class ConversationHistory {
     this.#view = undefined;
   }
 
-  /** A slot for one `stream()` call. */
+  /**
+   * A slot for one `stream()` call. Its turn takes its place in the history by when it was first asked
+   * (subscribed), not when it ended, so overlapping turns keep the order of their questions.
+   */
   slot(): TurnSlot {
+    let asked: number | undefined;
     const slot: TurnSlot = {
       begin: () => {
         const generation = this.#generation;
+        asked ??= this.#asked++;
+        const order = asked;
         return (turn) => {
           if (generation !== this.#generation) return;
           const entry = this.#entries.find((e) => e.slot === slot);
           if (entry) entry.turn = turn;
-          else this.#entries.push({ slot, turn });
+          else {
+            const at = this.#entries.findIndex((e) => e.asked > order);
+            this.#entries.splice(at === -1 ? this.#entries.length : at, 0, { slot, asked: order, turn });
+          }
           this.#view = undefined;
         };
       },

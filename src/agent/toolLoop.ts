@@ -83,8 +83,9 @@ export function toolLoop(config: ToolLoopConfig): Observable<StreamChunk> {
         provider.stream({ ...request, messages: [...config.messages, ...progress.toolRounds] }).subscribe({
           next: (c) => {
             if (final !== undefined) return; // nothing counts after the final chunk
+            // A final chunk may carry text too (e.g. after bufferChunks): it belongs to the answer.
+            progress.text += c.content;
             if (!c.isFinal) {
-              progress.text += c.content;
               subscriber.next(c);
               return;
             }
@@ -172,7 +173,11 @@ export function toolLoop(config: ToolLoopConfig): Observable<StreamChunk> {
       if (typeof args === 'string') {
         return of(failure(call, `The arguments for tool ${call.name} are not valid JSON: ${clip(args)}`));
       }
-      return fromMaybePromise(checkToolArguments(tool, args)).pipe(
+      return defer(() => fromMaybePromise(checkToolArguments(tool, args))).pipe(
+        // A schema whose validate() throws is the tool's failure, reported to the model like any other.
+        catchError((error: unknown): Observable<ValidationResult<unknown>> =>
+          of({ ok: false, message: `Validating the arguments for tool ${call.name} failed: ${error instanceof Error ? error.message : String(error)}` }),
+        ),
         switchMap((checked) => (checked.ok ? execute(tool, checked.value, call) : of(failure(call, checked.message)))),
       );
     });

@@ -63,7 +63,8 @@ export function isStreamInterruptedError(error: unknown): error is StreamInterru
  * partial response; any other error becomes the `cause` of a new one with reason 'error'.
  */
 export function toStreamInterruptedError(error: unknown, partialResponse: StreamingResponse): StreamInterruptedError {
-  if (error instanceof StreamInterruptedError) return error.withPartialResponse(partialResponse);
+  // Name-based, so an error from another copy of the library keeps its type too.
+  if (isStreamInterruptedError(error) && typeof error.withPartialResponse === 'function') return error.withPartialResponse(partialResponse);
   const message = error instanceof Error ? error.message : String(error);
   return new StreamInterruptedError(`Stream failed after ${partialResponse.chunkCount} chunk(s): ${message}`, {
     partialResponse,

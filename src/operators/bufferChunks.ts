@@ -49,7 +49,8 @@ export interface BufferChunksConfig {
  * into itself, so the stream still ends with exactly one final chunk. Completion flushes what is held;
  * an error flushes it before the error. Tool-call fragments (`metadata.toolCallDelta`) merge only with
  * fragments of the same call (`index`): `argumentsDelta` concatenated, the first `id` and `name` kept;
- * any other chunk flushes them first. With `boundary` alone, a chunk without text (a thinking delta, say)
+ * any other chunk flushes them first. Tool results (`metadata.toolResult`, one per call an agent ran) are
+ * never merged: each flushes what is held and passes alone. With `boundary` alone, a chunk without text (a thinking delta, say)
  * passes at once while no text is held. Text is never dropped, duplicated or reordered.
  *
  * ## Examples
@@ -189,6 +190,12 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
 
       const upstream = source.subscribe({
         next: (value) => {
+          // A tool result is an event of its own (an agent's parallel calls each report one): never merged.
+          if (value.metadata['toolResult'] !== undefined && !value.isFinal) {
+            flushAll();
+            if (!subscriber.closed) subscriber.next(value);
+            return;
+          }
           if (held.length > 0 && value.metadata.toolCallDelta?.index !== group) {
             flushAll();
             if (subscriber.closed) return;

@@ -50,7 +50,7 @@ export interface AnthropicProviderOptions {
   readonly timeout?: number;
   /**
    * A ready SDK client (`new Anthropic({...})`); `apiKey`, `baseURL`, `defaultHeaders` and `timeout` are then ignored.
-   * Give it `maxRetries: 0` yourself if retrying should be `retryStream`'s job alone.
+   * Requests still go out with `maxRetries: 0`: retrying is `retryStream`'s job.
    */
   readonly client?: Anthropic;
   /** Clock for chunk timestamps. @default asyncScheduler */
@@ -127,11 +127,12 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
     stream: (request: ChatRequest): Observable<StreamChunk> => {
       const requestedModel = request.model ?? model;
       return sdkStream<AnthropicEvent>({
+        provider: PROVIDER,
         clock,
         open: async (signal) => {
           const body = buildRequestBody(PROVIDER, apiKey, () => toAnthropicBody(request, requestedModel, defaultMaxTokens));
           const sdk = await getClient();
-          const stream = await sdk.messages.create(body as unknown as Anthropic.MessageCreateParamsStreaming, { signal });
+          const stream = await sdk.messages.create(body as unknown as Anthropic.MessageCreateParamsStreaming, { signal, maxRetries: 0 });
           return stream as AsyncIterable<unknown> as AsyncIterable<AnthropicEvent>;
         },
         decoder: (sink) => anthropicDecoder(sink, requestedModel, clock),

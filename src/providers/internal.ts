@@ -21,6 +21,8 @@ export interface StreamDecoder<TEvent> {
 }
 
 export interface SdkStreamSpec<TEvent> {
+  /** The provider's name, for errors. */
+  readonly provider: string;
   /** The clock for chunk timestamps. */
   readonly clock: SchedulerLike;
   /** Sends the request; must honour `signal` (also before headers arrive). */
@@ -52,10 +54,10 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
       const decoder = spec.decoder(sink);
       for await (const event of stream) {
         if (subscriber.closed) return;
-        decoder.event(event);
+        decoding(spec.provider, () => decoder.event(event));
       }
       if (subscriber.closed) return;
-      decoder.end();
+      decoding(spec.provider, () => decoder.end());
       subscriber.complete();
     };
 
@@ -69,6 +71,25 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
       spec.teardown?.(stream);
     };
   });
+}
+
+/**
+ * Runs a decoder step. Decoders throw `ProviderError`s for bad wire data on purpose; anything else they
+ * throw is a wire shape they could not read — not a network failure, so not retryable.
+ */
+function decoding(provider: string, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    if (isProviderError(error)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ProviderError(`${provider}: could not read the stream: ${message}`, {
+      provider,
+      code: 'malformed_response',
+      retryable: false,
+      cause: error,
+    });
+  }
 }
 
 /** Loads an optional peer SDK on first use, with an error naming the package to install when it is missing. */

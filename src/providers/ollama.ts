@@ -126,6 +126,7 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
       return defer(() => {
         const response: ResponseInfo = {};
         return sdkStream<ChatResponse>({
+          provider: PROVIDER,
           clock,
           open: async (signal) => {
             const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, options));

@@ -141,6 +141,7 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
     info,
     stream: (request: ChatRequest) =>
       sdkStream<ChatCompletionChunk>({
+        provider: PROVIDER,
         clock,
         open: async (signal) => {
           if (!options.client && !apiKey) {
