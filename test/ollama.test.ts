@@ -558,21 +558,3 @@ describe('ollama() info() and defaults', () => {
     expect(() => provider().stream({} as never)).toThrow(/messages must be an array/);
   });
 });
-
-describe('ollama() without the ollama package', () => {
-  it("fails the subscription with a non-retryable 'sdk_not_installed' ProviderError", async () => {
-    vi.resetModules();
-    vi.doMock('ollama', () => {
-      throw Object.assign(new Error("Cannot find package 'ollama'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    });
-    try {
-      const fresh = await import('../src/providers/ollama.js');
-      const { error } = await failure(fresh.ollama({ host: server.url }).stream(HELLO));
-      expect(error).toMatchObject({ provider: 'ollama', code: 'sdk_not_installed', retryable: false });
-      expect(server.requests).toHaveLength(0);
-    } finally {
-      vi.doUnmock('ollama');
-      vi.resetModules();
-    }
-  });
-});

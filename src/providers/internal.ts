@@ -4,7 +4,6 @@
  */
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { ChunkMetadata, StreamChunk } from '../chunk.js';
-import { AgenticraftError } from '../errors/AgenticraftError.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 
 export interface ChunkSink {
@@ -92,20 +91,31 @@ function decoding(provider: string, step: () => void): void {
   }
 }
 
-/** Loads an optional peer SDK on first use, with an error naming the package to install when it is missing. */
+/**
+ * Loads an optional peer SDK on first use. A missing package is a `ProviderError` with code
+ * 'sdk_not_installed' naming the package to install (not retryable: installing is no job for retryStream).
+ */
 export async function loadSdk<T>(packageName: string, provider: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new AgenticraftError(
+    if (isModuleNotFound(error)) {
+      throw new ProviderError(
         `The ${provider} provider needs the "${packageName}" package, which is not installed. Run: npm install ${packageName}`,
-        { cause: error },
+        { provider, code: 'sdk_not_installed', retryable: false, cause: error },
       );
     }
     throw error;
   }
+}
+
+/** A "module not found" error, also when wrapped (by a bundler or a test runner) as another error's cause. */
+function isModuleNotFound(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
+  }
+  return false;
 }
 
 /** `retry-after-ms` (ms) or `retry-after` (seconds or an HTTP date), in ms. */

@@ -195,15 +195,7 @@ function formatHost(host: string): string {
 }
 
 async function newClient(host: string, headers: Record<string, string>, fetchFn: typeof fetch): Promise<Ollama> {
-  const sdk = await loadSdk('ollama', PROVIDER, () => import('ollama')).catch((error: unknown) => {
-    // Installing a package is no job for retryStream.
-    throw new ProviderError(error instanceof Error ? error.message : String(error), {
-      provider: PROVIDER,
-      code: 'sdk_not_installed',
-      retryable: false,
-      cause: error,
-    });
-  });
+  const sdk = await loadSdk('ollama', PROVIDER, () => import('ollama'));
   return new sdk.Ollama({ host, headers, fetch: fetchFn });
 }
 
