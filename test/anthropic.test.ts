@@ -402,6 +402,7 @@ describe('anthropic(): errors', () => {
     expect(error).toMatchObject({ provider: 'anthropic', code: 'overloaded_error', retryable: true });
     expect(error.status).toBeUndefined(); // the HTTP status was 200; the error type decides
     expect(error.message).toContain('Overloaded');
+    expect(error.partialResponse?.completeText).toBe('Partial'); // nothing lost: the error carries what was delivered
   });
 
   it('an `event: error` of a non-retryable type is not retryable', async () => {

@@ -20,6 +20,17 @@ const partial = (...texts: string[]): StreamingResponse => {
 const foreign = (name: string, fields: Record<string, unknown> = {}): Error => Object.assign(new Error('x'), { name }, fields);
 
 describe('ProviderError', () => {
+  it('withPartialResponse keeps every field and adds what was delivered', () => {
+    const error = new ProviderError('reset', { provider: 'openai', code: 'ECONNRESET', retryable: true });
+    const partial = new StreamingResponse({ keepChunks: false }).addChunk(chunk('Hello'));
+    const copy = error.withPartialResponse(partial);
+    expect(copy).toBeInstanceOf(ProviderError);
+    expect(copy).toMatchObject({ message: 'reset', provider: 'openai', code: 'ECONNRESET', retryable: true });
+    expect(copy.partialResponse?.completeText).toBe('Hello');
+    expect(error.partialResponse).toBeUndefined();
+    expect(copy.toJSON()).toMatchObject({ partialText: 'Hello', chunkCount: 1 });
+  });
+
   it('is an AgenticraftError with its fields and a cause', () => {
     const cause = new Error('ECONNRESET');
     const error = new ProviderError('openai request failed', { provider: 'openai', status: 429, code: 'rate_limit_exceeded', retryAfterMs: 2000, cause });

@@ -318,6 +318,7 @@ describe('ollama() errors', () => {
     expect(chunks.some((c) => c.isFinal)).toBe(false);
     expect(error).toMatchObject({ provider: 'ollama', code: 'stream_error', retryable: true, status: undefined });
     expect(error.message).toContain('unexpected EOF');
+    expect(error.partialResponse?.completeText).toBe('Partial'); // nothing lost: the error carries what was delivered
   });
 
   it('404 (ollama-404.json) -> not retryable, with the server message', async () => {

@@ -358,6 +358,8 @@ describe('openai() errors', () => {
     expect(error).toMatchObject({ provider: 'openai', code: 'server_error', retryable: true });
     expect(error.status).toBeUndefined();
     expect(error.message).toContain('The server had an error while processing your request');
+    expect(error.partialResponse?.completeText).toBe('Partial'); // nothing lost: the error carries what was delivered
+    expect(error.partialResponse?.chunkCount).toBe(chunks.length);
   });
 
   it('reads a vLLM-style numeric code in an in-stream error as the status', async () => {
@@ -381,6 +383,7 @@ describe('openai() errors', () => {
     expect(chunks).toEqual([]);
     expect(error).toMatchObject({ provider: 'openai', status: 429, code: 'rate_limit_exceeded', retryable: true, retryAfterMs: 1000 });
     expect(error.message).toContain('Rate limit reached');
+    expect(error.partialResponse).toBeUndefined(); // nothing was delivered
     await sleep(50);
     expect(server.requests).toHaveLength(1);
   });

@@ -1,3 +1,4 @@
+import type { StreamingResponse } from '../response.js';
 import { AgenticraftError } from './AgenticraftError.js';
 
 export interface ProviderErrorOptions {
@@ -9,6 +10,8 @@ export interface ProviderErrorOptions {
   readonly retryable?: boolean;
   readonly retryAfterMs?: number;
   readonly cause?: unknown;
+  /** What the stream delivered before it failed (set by providers when the failure came mid-stream). */
+  readonly partialResponse?: StreamingResponse;
 }
 
 /** A provider request or stream failed: HTTP error, network failure, error event, malformed wire data. */
@@ -19,6 +22,9 @@ export class ProviderError extends AgenticraftError {
   readonly code?: string;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
+  /** When the stream failed after delivering chunks: everything delivered before the failure. */
+  readonly partialResponse?: StreamingResponse;
+  readonly #options: ProviderErrorOptions;
 
   constructor(message: string, options: ProviderErrorOptions) {
     super(message, { cause: options.cause });
@@ -26,7 +32,16 @@ export class ProviderError extends AgenticraftError {
     if (options.status !== undefined) this.status = options.status;
     if (options.code !== undefined) this.code = options.code;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.partialResponse !== undefined) this.partialResponse = options.partialResponse;
     this.retryable = options.retryable ?? isRetryableStatus(options.status);
+    this.#options = options;
+  }
+
+  /** The same error carrying what the stream delivered before it failed. */
+  withPartialResponse(partialResponse: StreamingResponse): ProviderError {
+    const copy = new ProviderError(this.message, { ...this.#options, retryable: this.retryable, partialResponse });
+    if (this.stack !== undefined) copy.stack = this.stack;
+    return copy;
   }
 
   toJSON(): Record<string, unknown> {
@@ -38,6 +53,7 @@ export class ProviderError extends AgenticraftError {
       code: this.code,
       retryable: this.retryable,
       retryAfterMs: this.retryAfterMs,
+      ...(this.partialResponse && { partialText: this.partialResponse.completeText, chunkCount: this.partialResponse.chunkCount }),
     };
   }
 }

@@ -4,6 +4,7 @@
  */
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { ChunkMetadata, StreamChunk } from '../chunk.js';
+import { StreamingResponse } from '../response.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 
 export interface ChunkSink {
@@ -42,9 +43,15 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
     const controller = new AbortController();
     let stream: AsyncIterable<TEvent> | undefined;
     const { clock } = spec;
+    // What was delivered, so a failure mid-stream carries it (text only: ~1 byte a char).
+    const partial = new StreamingResponse({ keepChunks: false, scheduler: clock });
+    const deliver = (c: StreamChunk): void => {
+      partial.addChunk(c);
+      subscriber.next(c);
+    };
     const sink: ChunkSink = {
-      next: (c) => subscriber.next(c),
-      content: (content, metadata) => subscriber.next({ content, metadata, isFinal: false, timestamp: clock.now() }),
+      next: deliver,
+      content: (content, metadata) => deliver({ content, metadata, isFinal: false, timestamp: clock.now() }),
     };
 
     const run = async (): Promise<void> => {
@@ -62,7 +69,9 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
 
     run().catch((error: unknown) => {
       if (subscriber.closed || controller.signal.aborted) return;
-      subscriber.error(isProviderError(error) ? error : spec.toError(error));
+      const failure = isProviderError(error) ? error : spec.toError(error);
+      const carries = partial.chunkCount > 0 && typeof failure.withPartialResponse === 'function';
+      subscriber.error(carries ? failure.withPartialResponse(partial.end()) : failure);
     });
 
     return () => {
