@@ -398,7 +398,7 @@ describe('retryStream', () => {
       ['string jitter', () => retryStream({ jitter: 'yes' as unknown as boolean }), TypeError, /^retryStream: jitter must be a boolean or a fraction 0\.\.1/],
       ['non-function retryIf', () => retryStream({ retryIf: 5 as unknown as () => boolean }), TypeError, /^retryStream: retryIf must be a function, got 5/],
       ['null config', () => retryStream(null as unknown as number), TypeError, /^retryStream: config must be an object/],
-      ['bad scheduler', () => retryStream({ scheduler: 'async' as unknown as SchedulerLike }), TypeError, /^retryStream: scheduler must be an object/],
+      ['bad scheduler', () => retryStream({ scheduler: 'async' as unknown as SchedulerLike }), TypeError, /^retryStream: scheduler must be an RxJS scheduler/],
     ];
 
     for (const [name, call, type, message] of cases) {

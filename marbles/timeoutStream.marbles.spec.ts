@@ -385,7 +385,8 @@ describe('timeoutStream', () => {
       ['string first', () => timeoutStream({ first: '5' as unknown as number }), TypeError, /^timeoutStream: first must be a positive number, got "5"/],
       ['infinite total', () => timeoutStream({ total: Number.POSITIVE_INFINITY }), RangeError, /^timeoutStream: total must be a positive finite number/],
       ['null config', () => timeoutStream(null as unknown as number), TypeError, /^timeoutStream: config must be an object/],
-      ['bad scheduler', () => timeoutStream({ total: 5, scheduler: 5 as unknown as SchedulerLike }), TypeError, /^timeoutStream: scheduler must be an object/],
+      ['bad scheduler', () => timeoutStream({ total: 5, scheduler: 5 as unknown as SchedulerLike }), TypeError, /^timeoutStream: scheduler must be an RxJS scheduler/],
+      ['scheduler without now/schedule', () => timeoutStream({ total: 5, scheduler: {} as unknown as SchedulerLike }), TypeError, /^timeoutStream: scheduler must be an RxJS scheduler/],
     ];
 
     for (const [name, call, type, message] of cases) {

@@ -109,7 +109,7 @@ export class StreamingResponse {
   /** A copy of the current state; `chunks` copied too when kept. */
   snapshot(): StreamingResponse {
     const copy = new StreamingResponse({ keepChunks: this.keepChunks, startTime: this.startTime, scheduler: this.#scheduler });
-    if (this.keepChunks) copy.#chunks.push(...this.#chunks);
+    if (this.keepChunks) for (const c of this.#chunks) copy.#chunks.push(c); // no spread: it overflows the stack past ~120k chunks
     copy.#text = this.completeText;
     copy.#thinking = this.#thinking;
     copy.#count = this.#count;

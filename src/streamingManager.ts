@@ -9,7 +9,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import type { StreamChunk } from './chunk.js';
-import { assertObject, assertOneOf, assertPositiveNumber } from './internal/validate.js';
+import { assertObject, assertOneOf, assertPositiveNumber, assertScheduler } from './internal/validate.js';
 import { interruptStream, type InterruptMode } from './operators/interruptAfter.js';
 import { timeoutStream, type TimeoutStreamConfig } from './operators/timeoutStream.js';
 
@@ -78,7 +78,7 @@ export class StreamingManager {
     assertObject('StreamingManager: config', config);
     const { timeout, mode = 'complete', scheduler = asyncScheduler } = config;
     assertOneOf('StreamingManager: mode', mode, ['complete', 'error'] as const);
-    assertObject('StreamingManager: scheduler', scheduler);
+    assertScheduler('StreamingManager: scheduler', scheduler);
     if (typeof timeout === 'number') {
       assertPositiveNumber('StreamingManager: timeout', timeout);
       this.#timeout = timeoutStream({ total: timeout, scheduler });

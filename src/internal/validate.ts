@@ -49,3 +49,11 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
   return typeof value;
 }
+
+/** A `SchedulerLike`: an object with `now()` and `schedule()`. */
+export function assertScheduler(option: string, value: unknown): asserts value is import('rxjs').SchedulerLike {
+  const s = value as { now?: unknown; schedule?: unknown } | null;
+  if (typeof s !== 'object' || s === null || typeof s.now !== 'function' || typeof s.schedule !== 'function') {
+    throw new TypeError(`${option} must be an RxJS scheduler (with now() and schedule()), got ${describe(value)}`);
+  }
+}

@@ -1,7 +1,7 @@
 import { asyncScheduler, catchError, defer, map, reduce, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
 import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
-import { assertObject } from '../internal/validate.js';
+import { assertObject, assertScheduler } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
 
 /** The {@link collectResponse} configuration. */
@@ -74,7 +74,7 @@ export function collectResponse(config: CollectResponseConfig = {}): OperatorFun
   assertObject('collectResponse: config', config);
   const { keepChunks = true, scheduler = asyncScheduler } = config;
   if (typeof keepChunks !== 'boolean') throw new TypeError(`collectResponse: keepChunks must be a boolean, got ${typeof keepChunks}`);
-  assertObject('collectResponse: scheduler', scheduler);
+  assertScheduler('collectResponse: scheduler', scheduler);
 
   return (source) =>
     defer(() => {

@@ -26,6 +26,7 @@ import {
   assertOneOf,
   assertPositiveInteger,
   assertPositiveNumber,
+  assertScheduler,
 } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
 
@@ -203,8 +204,12 @@ function resolveConfig(config: number | InterruptAfterConfig): InterruptAfterCon
   if (chunks !== undefined) assertPositiveInteger('interruptAfter: chunks', chunks);
   if (time !== undefined) assertPositiveNumber('interruptAfter: time', time);
   if (when !== undefined) assertFunction('interruptAfter: when', when);
-  if (notifier !== undefined && (notifier === null || (typeof notifier !== 'object' && typeof notifier !== 'function'))) {
-    throw new TypeError(`interruptAfter: notifier must be an ObservableInput (Observable, Promise, iterable), got ${typeof notifier}`);
+  if (notifier !== undefined) {
+    try {
+      from(notifier); // RxJS's own check: an Observable, a Promise, an (async) iterable or an array
+    } catch {
+      throw new TypeError(`interruptAfter: notifier must be an ObservableInput (Observable, Promise, iterable), got ${notifier === null ? 'null' : typeof notifier}`);
+    }
   }
   if (signal !== undefined) {
     assertObject('interruptAfter: signal', signal);
@@ -213,6 +218,6 @@ function resolveConfig(config: number | InterruptAfterConfig): InterruptAfterCon
     }
   }
   assertOneOf('interruptAfter: mode', mode, ['complete', 'error'] as const);
-  assertObject('interruptAfter: scheduler', scheduler);
+  assertScheduler('interruptAfter: scheduler', scheduler);
   return { chars, chunks, time, when, notifier, signal, mode, scheduler };
 }

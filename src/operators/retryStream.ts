@@ -3,7 +3,7 @@ import type { StreamChunk } from '../chunk.js';
 import { isProviderError } from '../errors/ProviderError.js';
 import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
-import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject } from '../internal/validate.js';
+import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertScheduler } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
 
 /** The {@link retryStream} configuration. */
@@ -123,7 +123,13 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         const partial = new StreamingResponse({ keepChunks: false, scheduler });
         const subscription = source.subscribe({
           next: (value) => {
-            partial.addChunk(value);
+            try {
+              partial.addChunk(value);
+            } catch (error) {
+              // A value that is not a chunk: the stream's error, not an uncaught exception.
+              subscriber.error(error);
+              return;
+            }
             subscriber.next(value);
           },
           error: (error: unknown) => {
@@ -187,7 +193,7 @@ function resolveConfig(config: number | RetryStreamConfig): ResolvedRetryConfig 
   assertNonNegativeNumber('retryStream: maxDelay', maxDelay);
   const jitterFraction = resolveJitter(jitter);
   assertFunction('retryStream: retryIf', retryIf);
-  assertObject('retryStream: scheduler', scheduler);
+  assertScheduler('retryStream: scheduler', scheduler);
 
   const wait = (attempt: number, error: unknown): number => {
     if (isProviderError(error) && isWait(error.retryAfterMs)) return error.retryAfterMs;

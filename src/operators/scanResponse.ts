@@ -1,6 +1,6 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
-import { assertObject } from '../internal/validate.js';
+import { assertObject, assertScheduler } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
 
 /** The {@link scanResponse} configuration. */
@@ -60,7 +60,7 @@ export function scanResponse(config: ScanResponseConfig = {}): OperatorFunction<
   assertObject('scanResponse: config', config);
   const { keepChunks = false, scheduler = asyncScheduler } = config;
   if (typeof keepChunks !== 'boolean') throw new TypeError(`scanResponse: keepChunks must be a boolean, got ${typeof keepChunks}`);
-  assertObject('scanResponse: scheduler', scheduler);
+  assertScheduler('scanResponse: scheduler', scheduler);
 
   return (source) =>
     defer(() => {

@@ -1,6 +1,6 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ChunkMetadata, StreamChunk } from '../chunk.js';
-import { assertObject } from '../internal/validate.js';
+import { assertObject, assertScheduler } from '../internal/validate.js';
 
 /** Progress of a stream up to and including one chunk, in `chunk.metadata.metrics`. */
 export interface StreamMetrics {
@@ -66,7 +66,7 @@ export interface StreamMetricsConfig {
 export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunction<StreamChunk, ChunkWithMetrics> {
   assertObject('streamMetrics: config', config);
   const { scheduler = asyncScheduler } = config;
-  assertObject('streamMetrics: scheduler', scheduler);
+  assertScheduler('streamMetrics: scheduler', scheduler);
 
   return (source) =>
     defer(() => {

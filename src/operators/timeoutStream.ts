@@ -1,7 +1,7 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutError.js';
-import { assertObject, assertPositiveNumber } from '../internal/validate.js';
+import { assertObject, assertPositiveNumber, assertScheduler } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
 
 /** The {@link timeoutStream} configuration: at least one of the three deadlines, in every combination. */
@@ -150,7 +150,13 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
             // The watchdog may be armed for a long `first`; the idle deadline now starting can be sooner.
             if (watchdog !== undefined && idleClock && idle !== undefined && lastChunkAt + idle < armedAt) arm();
           }
-          partial.addChunk(value);
+          try {
+            partial.addChunk(value);
+          } catch (error) {
+            // A value that is not a chunk: the stream's error, not an uncaught exception.
+            subscriber.error(error);
+            return;
+          }
           subscriber.next(value);
         },
         error: (error: unknown) => subscriber.error(error),
@@ -190,7 +196,7 @@ function resolveConfig(config: number | TimeoutStreamConfig): {
   if (first !== undefined) assertPositiveNumber('timeoutStream: first', first);
   if (idle !== undefined) assertPositiveNumber('timeoutStream: idle', idle);
   if (total !== undefined) assertPositiveNumber('timeoutStream: total', total);
-  assertObject('timeoutStream: scheduler', scheduler);
+  assertScheduler('timeoutStream: scheduler', scheduler);
   return { first, idle, total, scheduler };
 }
 

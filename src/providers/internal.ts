@@ -69,7 +69,7 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
 
     run().catch((error: unknown) => {
       if (subscriber.closed || controller.signal.aborted) return;
-      const failure = isProviderError(error) ? error : spec.toError(error);
+      const failure = isProviderError(error) ? error : safely(spec, error);
       const carries = partial.chunkCount > 0 && typeof failure.withPartialResponse === 'function';
       subscriber.error(carries ? failure.withPartialResponse(partial.end()) : failure);
     });
@@ -79,6 +79,19 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
       spec.teardown?.(stream);
     };
   });
+}
+
+/** `spec.toError`, which must not throw: a mapping that fails still ends the stream with a `ProviderError`. */
+function safely(spec: SdkStreamSpec<unknown>, error: unknown): ProviderError {
+  try {
+    return spec.toError(error);
+  } catch (mappingError) {
+    return new ProviderError(redact(`${spec.provider}: the request failed: ${error instanceof Error ? error.message : String(error)}`), {
+      provider: spec.provider,
+      retryable: false,
+      cause: mappingError,
+    });
+  }
 }
 
 /**
@@ -164,9 +177,9 @@ export function clockOf(scheduler: SchedulerLike | undefined): SchedulerLike {
 
 /** Maps a network-level failure (no HTTP response) to a retryable `ProviderError`. */
 export function networkError(provider: string, error: unknown, apiKey?: string): ProviderError {
-  const cause = (error as { cause?: unknown }).cause;
-  const code =
-    (cause as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown }).code;
+  const field = (value: unknown, key: string): unknown =>
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  const code = field(field(error, 'cause'), 'code') ?? field(error, 'code');
   const message = error instanceof Error ? error.message : String(error);
   return new ProviderError(redact(`${provider}: connection failed: ${message}`, apiKey), {
     provider,

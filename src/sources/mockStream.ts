@@ -1,6 +1,6 @@
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../chunk.js';
-import { assertNonNegativeNumber, assertPositiveInteger } from '../internal/validate.js';
+import { assertNonNegativeNumber, assertPositiveInteger, assertScheduler } from '../internal/validate.js';
 
 export interface MockStreamConfig {
   /** Characters (code points) per content chunk. @default 10 */
@@ -29,6 +29,7 @@ export function mockStream(text: string, config: MockStreamConfig = {}): Observa
   const { chunkSize = 10, delay = 0, metadata, scheduler = asyncScheduler } = config;
   assertPositiveInteger('mockStream: chunkSize', chunkSize);
   assertNonNegativeNumber('mockStream: delay', delay);
+  assertScheduler('mockStream: scheduler', scheduler);
   const pieces = splitCodePoints(text, chunkSize);
   const base: ChunkMetadata = { provider: 'mock', model: 'mock', ...metadata };
   const contentMeta: ChunkMetadata = { ...base, eventType: 'delta' };
