@@ -17,17 +17,14 @@ export type ProviderName = 'openai' | 'anthropic' | 'ollama';
 
 export const PROVIDER_NAMES: readonly ProviderName[] = Object.freeze(['openai', 'anthropic', 'ollama'] as const);
 
-/** Generation parameters: set on the agent, overridden per call. */
-export interface GenerationParams {
-  readonly temperature?: number;
-  readonly maxTokens?: number;
-  readonly topP?: number;
-  readonly frequencyPenalty?: number;
-  readonly presencePenalty?: number;
-  readonly stop?: readonly string[];
-  /** Provider-specific request fields, merged into the native request body last (per-call ones over the agent's). */
-  readonly providerOptions?: Readonly<Record<string, unknown>>;
-}
+/**
+ * Generation parameters: set on the agent, overridden per call (`providerOptions` are merged, per-call
+ * ones over the agent's).
+ */
+export type GenerationParams = Pick<
+  ChatRequest,
+  'temperature' | 'maxTokens' | 'topP' | 'frequencyPenalty' | 'presencePenalty' | 'stop' | 'providerOptions'
+>;
 
 export interface AgentConfig extends GenerationParams {
   /** @default 'Agent' */

@@ -5,6 +5,7 @@ import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
 import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertScheduler } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
+import { trackChunk } from '../internal/partial.js';
 
 /** The {@link retryStream} configuration. */
 export interface RetryStreamConfig {
@@ -123,14 +124,7 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         const partial = new StreamingResponse({ keepChunks: false, scheduler });
         const subscription = source.subscribe({
           next: (value) => {
-            try {
-              partial.addChunk(value);
-            } catch (error) {
-              // A value that is not a chunk: the stream's error, not an uncaught exception.
-              subscriber.error(error);
-              return;
-            }
-            subscriber.next(value);
+            if (trackChunk(partial, value, subscriber)) subscriber.next(value);
           },
           error: (error: unknown) => {
             if (partial.chunkCount > 0) failAfterContent(error, partial);

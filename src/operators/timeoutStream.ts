@@ -3,6 +3,7 @@ import type { StreamChunk } from '../chunk.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutError.js';
 import { assertObject, assertPositiveNumber, assertScheduler } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
+import { trackChunk } from '../internal/partial.js';
 
 /** The {@link timeoutStream} configuration: at least one of the three deadlines, in every combination. */
 export interface TimeoutStreamConfig {
@@ -150,14 +151,7 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
             // The watchdog may be armed for a long `first`; the idle deadline now starting can be sooner.
             if (watchdog !== undefined && idleClock && idle !== undefined && lastChunkAt + idle < armedAt) arm();
           }
-          try {
-            partial.addChunk(value);
-          } catch (error) {
-            // A value that is not a chunk: the stream's error, not an uncaught exception.
-            subscriber.error(error);
-            return;
-          }
-          subscriber.next(value);
+          if (trackChunk(partial, value, subscriber)) subscriber.next(value);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
