@@ -13,6 +13,7 @@
  * upstream:  ^-- 10ms !
  */
 import { describe, expect, it } from 'vitest';
+import { NEVER, VirtualTimeScheduler } from 'rxjs';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
 import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
@@ -93,6 +94,16 @@ describe('StreamingManager', () => {
       );
       expectSubscriptions(source.subscriptions).toBe('^-- 10ms !');
     });
+  });
+
+  it("runs a { first, idle, total } timeout on the manager's scheduler", () => {
+    const virtual = new VirtualTimeScheduler();
+    const manager = new StreamingManager({ timeout: { idle: 10 }, scheduler: virtual });
+    let failedAt = -1;
+    manager.streamWithTimeout(NEVER).subscribe({ error: () => (failedAt = virtual.now()) });
+    virtual.flush();
+    expect(failedAt).toBe(10);
+    expect(manager.activeCount).toBe(0);
   });
 
   it('gives each subscription its own id, registered only while subscribed', () => {

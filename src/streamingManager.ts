@@ -23,7 +23,7 @@ export interface StreamingManagerConfig {
    * @default 'complete'
    */
   readonly mode?: InterruptMode;
-  /** Clock for the timestamp of the interruption's final chunk and, with a number `timeout`, the deadline's timer. @default asyncScheduler */
+  /** Clock for the timestamp of the interruption's final chunk and the timeout's timers (unless a `timeout` config names its own scheduler). @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -84,7 +84,8 @@ export class StreamingManager {
       this.#timeout = timeoutStream({ total: timeout, scheduler });
     } else {
       assertObject('StreamingManager: timeout', timeout);
-      this.#timeout = timeoutStream(timeout);
+      // The manager's scheduler unless the timeout names its own.
+      this.#timeout = timeoutStream({ scheduler, ...timeout });
     }
     this.#mode = mode;
     this.#scheduler = scheduler;
