@@ -559,6 +559,8 @@ describe('anthropic(): API key, env defaults and info()', () => {
 
   it('rejects invalid options at the call', () => {
     expect(() => anthropic({ apiKey: API_KEY, defaultMaxTokens: 0 })).toThrow(RangeError);
+    expect(() => anthropic({ model: 5 as never })).toThrow(/^anthropic\(options\): model must be a non-empty string/);
+    expect(() => anthropic({ apiKey: '  ' })).toThrow(/^anthropic\(options\): apiKey must be a non-empty string/);
     expect(() => anthropic({ apiKey: API_KEY, defaultMaxTokens: 1.5 })).toThrow(/defaultMaxTokens/);
   });
 });

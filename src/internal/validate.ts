@@ -57,3 +57,13 @@ export function assertScheduler(option: string, value: unknown): asserts value i
     throw new TypeError(`${option} must be an RxJS scheduler (with now() and schedule()), got ${describe(value)}`);
   }
 }
+
+/** Each option in `keys`, when given, is a string with more than whitespace in it. */
+export function assertNonEmptyStrings<T extends object>(prefix: string, options: T, keys: readonly (keyof T & string)[]): void {
+  for (const key of keys) {
+    const value: unknown = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
+      throw new TypeError(`${prefix}: ${key} must be a non-empty string, got ${typeof value === 'string' ? '""' : describe(value)}`);
+    }
+  }
+}

@@ -7,7 +7,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
-import { assertObject, assertPositiveInteger } from '../internal/validate.js';
+import { assertNonEmptyStrings, assertObject, assertPositiveInteger } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
 import {
   buildRequestBody,
@@ -79,6 +79,7 @@ export interface AnthropicProviderOptions {
  */
 export function anthropic(options: AnthropicProviderOptions = {}): Provider {
   assertObject('anthropic(options)', options);
+  assertNonEmptyStrings('anthropic(options)', options, ['apiKey', 'baseURL', 'model']);
   const defaultMaxTokens = options.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
   assertPositiveInteger('anthropic: defaultMaxTokens', defaultMaxTokens);
   if (options.timeout !== undefined) assertPositiveInteger('anthropic: timeout', options.timeout);

@@ -11,7 +11,7 @@ import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaM
 import { finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
-import { assertFunction, assertObject, assertOneOf } from '../internal/validate.js';
+import { assertFunction, assertNonEmptyStrings, assertObject, assertOneOf } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
 import {
   buildRequestBody,
@@ -150,12 +150,7 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
 }
 
 function validateOptions(options: OllamaProviderOptions): void {
-  for (const key of ['host', 'model', 'apiKey'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) {
-      throw new TypeError(`ollama(options): ${key} must be a non-empty string, got ${typeof value === 'string' ? '""' : typeof value}`);
-    }
-  }
+  assertNonEmptyStrings('ollama(options)', options, ['host', 'model', 'apiKey']);
   if (options.host !== undefined) formatHost(options.host);
   if (options.headers !== undefined) assertObject('ollama(options): headers', options.headers);
   if (options.options !== undefined) assertObject('ollama(options): options', options.options);

@@ -13,7 +13,7 @@ import type {
 import { finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
-import { assertObject, assertOneOf, assertPositiveNumber } from '../internal/validate.js';
+import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
 import {
   buildRequestBody,
@@ -161,12 +161,7 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
 }
 
 function validateOptions(options: OpenAIProviderOptions): void {
-  for (const key of ['apiKey', 'baseURL', 'model', 'organization', 'project'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || value === '')) {
-      throw new TypeError(`openai(options): ${key} must be a non-empty string, got ${typeof value === 'string' ? '""' : typeof value}`);
-    }
-  }
+  assertNonEmptyStrings('openai(options)', options, ['apiKey', 'baseURL', 'model', 'organization', 'project']);
   if (options.baseURL !== undefined && !URL.canParse(options.baseURL)) {
     throw new TypeError(`openai(options): baseURL must be an absolute URL, got ${JSON.stringify(options.baseURL)}`);
   }
