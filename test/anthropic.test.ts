@@ -202,8 +202,7 @@ describe('anthropic(): request mapping', () => {
       model: 'claude-opus-4-8',
       max_tokens: 300,
       system: 'Be brief.',
-      temperature: 0.2,
-      top_p: 0.9,
+      temperature: 0.2, // top_p dropped: current models reject both together
       stop_sequences: ['END'],
       stream: true,
       tools: [
@@ -242,6 +241,32 @@ describe('anthropic(): request mapping', () => {
     expect(body).not.toHaveProperty('frequency_penalty');
     expect(body).not.toHaveProperty('presence_penalty');
     expect((body['tools'] as Array<{ input_schema: object }>)[0]?.input_schema).not.toHaveProperty('$schema');
+  });
+
+  it('sends top_p when there is no temperature; drops empty text turns; sends array arguments as {}', () => {
+    const body = toAnthropicBody(
+      {
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: '' },
+          { role: 'user', content: '' },
+          { role: 'user', content: 'again' },
+          { role: 'assistant', content: '', toolCalls: [{ id: 't1', name: 'sum', arguments: [1, 2] }] },
+          { role: 'tool', toolCallId: 't1', content: '3' },
+        ],
+        topP: 0.9,
+      },
+      'claude-sonnet-4-6',
+      4096,
+    );
+    expect(body).toMatchObject({ top_p: 0.9 });
+    expect(body).not.toHaveProperty('temperature');
+    expect(body.messages).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: 'again' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'sum', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: '3' }] },
+    ]);
   });
 
   it('joins several system messages and uses defaultMaxTokens', () => {

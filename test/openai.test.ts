@@ -325,6 +325,12 @@ describe('openai() tool calls', () => {
     expect(a.chunks.at(-1)!.metadata).toMatchObject({ finishReason: 'tool_calls', rawFinishReason: 'function_call' });
     expect(b.chunks.at(-1)!.metadata).toMatchObject({ finishReason: 'content_filter', rawFinishReason: 'content_filter' });
   });
+
+  it("passes a finish word it does not know through (a gateway's 'error' must not look like 'stop')", async () => {
+    server.enqueue(sse([event({ content: 'x' }), event({}, 'error'), DONE]));
+    const { chunks } = await collect(provider().stream(HELLO));
+    expect(chunks.at(-1)!.metadata).toMatchObject({ finishReason: 'error', rawFinishReason: 'error' });
+  });
 });
 
 describe('openai() reasoning from compatible servers', () => {
@@ -334,6 +340,7 @@ describe('openai() reasoning from compatible servers', () => {
         event({ role: 'assistant', content: '', reasoning_content: 'Let me ' }),
         event({ reasoning_content: 'think.' }),
         event({ reasoning: ' More.' }),
+        event({ reasoning_content: '', reasoning: ' Still.' }), // an empty reasoning_content does not hide reasoning
         event({ content: 'Answer' }),
         event({}, 'stop'),
         usageEvent,
@@ -342,7 +349,7 @@ describe('openai() reasoning from compatible servers', () => {
     );
     const outcome = await collect(provider().stream(HELLO));
     const thinking = outcome.chunks.filter((c) => c.metadata.thinking !== undefined);
-    expect(thinking.map((c) => c.metadata.thinking)).toEqual(['Let me ', 'think.', ' More.']);
+    expect(thinking.map((c) => c.metadata.thinking)).toEqual(['Let me ', 'think.', ' More.', ' Still.']);
     expect(thinking.every((c) => c.content === '')).toBe(true);
     expect(textOf(outcome.chunks)).toBe('Answer');
     expect(outcome.chunks.at(-1)!.metadata.usage).toEqual({ inputTokens: 3, outputTokens: 4, totalTokens: 7 });

@@ -13,6 +13,8 @@ import { retryStream } from '../src/operators/retryStream.js';
 import { scanResponse } from '../src/operators/scanResponse.js';
 import { streamMetrics } from '../src/operators/streamMetrics.js';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
+import { anthropic } from '../src/providers/anthropic.js';
+import { ollama } from '../src/providers/ollama.js';
 import { openai } from '../src/providers/openai.js';
 import { StreamingResponse } from '../src/response.js';
 import { mockStream } from '../src/sources/mockStream.js';
@@ -83,5 +85,20 @@ describe('StreamingResponse.snapshot', () => {
     expect(copy.chunks).toHaveLength(200_000);
     expect(copy.completeText).toHaveLength(200_000);
     expect(copy.chunks).not.toBe(response.chunks);
+  });
+});
+
+describe('a malformed request fails at provider.stream(request), before anything is sent', () => {
+  it.each([
+    ['openai', () => openai({ apiKey: 'sk-test', baseURL: 'http://127.0.0.1:9/v1' })],
+    ['anthropic', () => anthropic({ apiKey: 'sk-ant-test', baseURL: 'http://127.0.0.1:9' })],
+    ['ollama', () => ollama({ host: 'http://127.0.0.1:9' })],
+  ] as const)('%s', (name, make) => {
+    const provider = make();
+    expect(() => provider.stream({} as never)).toThrow(new RegExp(`^${name}: stream\\(request\\): request.messages must be an array`));
+    expect(() => provider.stream({ messages: [{ role: 'robot', content: 'x' }] } as never)).toThrow(
+      new RegExp(`^${name}: stream\\(request\\): messages\\[0\\] needs a role`),
+    );
+    expect(() => provider.stream({ messages: [{ role: 'user', content: 5 }] } as never)).toThrow(TypeError);
   });
 });

@@ -7,9 +7,10 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../agent/tools.js';
-import { assertNonEmptyStrings, assertObject, assertPositiveInteger } from '../internal/validate.js';
+import { assertNonEmptyStrings, assertObject, assertPositiveInteger, assertPositiveNumber } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
 import {
+  assertChatRequest,
   buildRequestBody,
   clockOf,
   contentMetadata,
@@ -82,7 +83,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
   assertNonEmptyStrings('anthropic(options)', options, ['apiKey', 'baseURL', 'model']);
   const defaultMaxTokens = options.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
   assertPositiveInteger('anthropic: defaultMaxTokens', defaultMaxTokens);
-  if (options.timeout !== undefined) assertPositiveInteger('anthropic: timeout', options.timeout);
+  if (options.timeout !== undefined) assertPositiveNumber('anthropic: timeout', options.timeout);
   const apiKey = options.apiKey ?? readEnv('ANTHROPIC_API_KEY');
   const baseURL = options.baseURL ?? readEnv('ANTHROPIC_BASE_URL');
   const model = options.model ?? ANTHROPIC_DEFAULT_MODEL;
@@ -126,6 +127,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
       baseURL: options.client?.baseURL ?? baseURL ?? 'https://api.anthropic.com',
     }),
     stream: (request: ChatRequest): Observable<StreamChunk> => {
+      assertChatRequest(PROVIDER, request);
       const requestedModel = request.model ?? model;
       return sdkStream<AnthropicEvent>({
         provider: PROVIDER,
@@ -185,7 +187,8 @@ export function toAnthropicBody(request: ChatRequest, model: string, defaultMaxT
   };
   if (system.length > 0) body['system'] = system.join('\n\n');
   if (request.temperature !== undefined) body['temperature'] = request.temperature;
-  if (request.topP !== undefined) body['top_p'] = request.topP;
+  // Current Claude models reject temperature and top_p together: temperature wins, top_p is dropped.
+  else if (request.topP !== undefined) body['top_p'] = request.topP;
   if (request.stop !== undefined && request.stop.length > 0) body['stop_sequences'] = [...request.stop];
   if (request.tools !== undefined && request.tools.length > 0) {
     body['tools'] = request.tools.map((tool) => ({
@@ -215,7 +218,8 @@ function toAnthropicMessages(messages: readonly Message[]): MessageParam[] {
         if (toolTurn) {
           if (message.content !== '') toolTurn.content.push({ type: 'text', text: message.content });
           toolTurn = undefined;
-        } else {
+        } else if (message.content !== '') {
+          // The API rejects empty text; consecutive turns of one role are fine (it joins them).
           out.push({ role: 'user', content: message.content });
         }
         break;
@@ -223,7 +227,7 @@ function toAnthropicMessages(messages: readonly Message[]): MessageParam[] {
         toolTurn = undefined;
         const calls = message.toolCalls ?? [];
         if (calls.length === 0) {
-          out.push({ role: 'assistant', content: message.content });
+          if (message.content !== '') out.push({ role: 'assistant', content: message.content });
           break;
         }
         const blocks: ContentBlockParam[] = message.content === '' ? [] : [{ type: 'text', text: message.content }];
@@ -238,11 +242,11 @@ function toAnthropicMessages(messages: readonly Message[]): MessageParam[] {
 
 /** `tool_use.input` must be an object: malformed arguments kept as a raw string are re-parsed, else sent as `{}`. */
 function toolInput(args: unknown): unknown {
-  if (typeof args === 'object' && args !== null) return args;
+  if (isRecord(args)) return args;
   if (typeof args === 'string') {
     try {
       const parsed: unknown = JSON.parse(args);
-      if (typeof parsed === 'object' && parsed !== null) return parsed;
+      if (isRecord(parsed)) return parsed;
     } catch {
       // fall through
     }
@@ -484,4 +488,8 @@ function toProviderError(error: unknown, apiKey: string | undefined): ProviderEr
   if (error instanceof TypeError) return networkError(PROVIDER, error, apiKey);
   const message = error instanceof Error ? error.message : String(error);
   return new ProviderError(redact(`anthropic: ${message}`, apiKey), { provider: PROVIDER, retryable: false, cause: error });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { ChunkMetadata, StreamChunk } from '../chunk.js';
 import { StreamingResponse } from '../response.js';
+import type { ChatRequest, Message } from './provider.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 
 export interface ChunkSink {
@@ -233,4 +234,17 @@ export function contentMetadata(provider: string): (model: string, eventType: st
     if (last === undefined || last.model !== model || last.eventType !== eventType) last = Object.freeze({ provider, model, eventType });
     return last;
   };
+}
+
+const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool']);
+
+/** Checks a request's shape at `provider.stream(request)`: a bad request fails at the call, before anything is sent. */
+export function assertChatRequest(provider: string, request: ChatRequest): void {
+  if (typeof request !== 'object' || request === null) throw new TypeError(`${provider}: stream(request): request must be an object`);
+  if (!Array.isArray(request.messages)) throw new TypeError(`${provider}: stream(request): request.messages must be an array`);
+  request.messages.forEach((message: Message, i) => {
+    if (typeof message !== 'object' || message === null || !ROLES.has(message.role) || typeof message.content !== 'string') {
+      throw new TypeError(`${provider}: stream(request): messages[${i}] needs a role (system, user, assistant or tool) and a string content`);
+    }
+  });
 }

@@ -14,6 +14,7 @@ import { toolJsonSchema } from '../agent/tools.js';
 import { assertFunction, assertNonEmptyStrings, assertObject, assertOneOf } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
 import {
+  assertChatRequest,
   buildRequestBody,
   clockOf,
   contentMetadata,
@@ -120,8 +121,7 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
     model,
     info,
     stream: (request: ChatRequest) => {
-      assertObject('ollama: stream(request)', request);
-      if (!Array.isArray(request.messages)) throw new TypeError('ollama: stream(request): request.messages must be an array');
+      assertChatRequest(PROVIDER, request);
       // Per subscription: what our fetch saw of the response, shared with the decoder.
       return defer(() => {
         const response: ResponseInfo = {};

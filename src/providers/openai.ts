@@ -16,6 +16,7 @@ import { toolJsonSchema } from '../agent/tools.js';
 import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber } from '../internal/validate.js';
 import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
 import {
+  assertChatRequest,
   buildRequestBody,
   clockOf,
   contentMetadata,
@@ -139,8 +140,9 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
     name: PROVIDER,
     model,
     info,
-    stream: (request: ChatRequest) =>
-      sdkStream<ChatCompletionChunk>({
+    stream: (request: ChatRequest) => {
+      assertChatRequest(PROVIDER, request);
+      return sdkStream<ChatCompletionChunk>({
         provider: PROVIDER,
         clock,
         open: async (signal) => {
@@ -156,7 +158,8 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
         },
         decoder: (sink) => openAIDecoder(sink, request.model ?? model, clock, apiKey),
         toError: (error) => toProviderError(error, apiKey),
-      }),
+      });
+    },
   };
 }
 
@@ -279,7 +282,7 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
       if (!choice) return;
       const delta = (choice.delta ?? {}) as CompatibleDelta;
 
-      const thinking = delta.reasoning_content ?? delta.reasoning;
+      const thinking = delta.reasoning_content || delta.reasoning;
       if (typeof thinking === 'string' && thinking !== '') emit('', { thinking });
       if (typeof delta.content === 'string' && delta.content !== '') emit(delta.content);
       if (typeof delta.refusal === 'string' && delta.refusal !== '') emit(delta.refusal, { refusal: true });
@@ -356,10 +359,10 @@ function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
  * Compatible servers that answer tool calls with 'stop' (or an unknown word) get 'tool_calls' too, so an
  * agent loop keeps going; `rawFinishReason` keeps the server's word.
  */
+/** OpenAI's words, normalised; a response with tool calls is 'tool_calls' whatever the server said; other words pass through. */
 function normalizeFinishReason(raw: string, hasToolCalls: boolean): string {
-  if (raw === 'tool_calls' || raw === 'function_call') return 'tool_calls';
-  if (raw === 'length' || raw === 'content_filter') return raw;
-  return hasToolCalls ? 'tool_calls' : 'stop';
+  if (raw === 'tool_calls' || raw === 'function_call' || hasToolCalls) return 'tool_calls';
+  return raw;
 }
 
 function malformed(message: string, apiKey: string | undefined, cause?: unknown): ProviderError {
