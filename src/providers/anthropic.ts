@@ -21,6 +21,7 @@ import {
   redact,
   retryAfterMs,
   sdkStream,
+  toolArgumentsObject,
   type ChunkSink,
   type StreamDecoder,
 } from './internal.js';
@@ -231,27 +232,13 @@ function toAnthropicMessages(messages: readonly Message[]): MessageParam[] {
           break;
         }
         const blocks: ContentBlockParam[] = message.content === '' ? [] : [{ type: 'text', text: message.content }];
-        for (const call of calls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: toolInput(call.arguments) });
+        for (const call of calls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: toolArgumentsObject(call.arguments) });
         out.push({ role: 'assistant', content: blocks });
         break;
       }
     }
   }
   return out;
-}
-
-/** `tool_use.input` must be an object: malformed arguments kept as a raw string are re-parsed, else sent as `{}`. */
-function toolInput(args: unknown): unknown {
-  if (isRecord(args)) return args;
-  if (typeof args === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(args);
-      if (isRecord(parsed)) return parsed;
-    } catch {
-      // fall through
-    }
-  }
-  return {};
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -313,8 +300,8 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
   const toolBlocks = new Map<number, ToolBlock>();
   const toolCalls: ToolBlock[] = [];
 
-  const base = contentMetadata(PROVIDER);
-  const meta = (eventType: string, extra?: ChunkMetadata): ChunkMetadata => (extra ? { ...base(model, eventType), ...extra } : base(model, eventType));
+  const metadataFor = contentMetadata(PROVIDER);
+  const meta = (eventType: string, extra?: ChunkMetadata): ChunkMetadata => metadataFor(model, eventType, extra);
   const emit = (content: string, eventType: string, extra?: ChunkMetadata): void =>
     sink.content(content, meta(eventType, extra));
 
@@ -488,8 +475,4 @@ function toProviderError(error: unknown, apiKey: string | undefined): ProviderEr
   if (error instanceof TypeError) return networkError(PROVIDER, error, apiKey);
   const message = error instanceof Error ? error.message : String(error);
   return new ProviderError(redact(`anthropic: ${message}`, apiKey), { provider: PROVIDER, retryable: false, cause: error });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -207,6 +207,27 @@ export function parseToolArguments(raw: string): unknown {
 }
 
 /**
+ * Tool-call arguments as the object Anthropic's `tool_use.input` and Ollama's `arguments` require: an
+ * object as it is, malformed arguments kept as a raw string re-parsed if possible, anything else `{}`.
+ */
+export function toolArgumentsObject(args: unknown): Record<string, unknown> {
+  if (isRecord(args)) return args;
+  if (typeof args === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(args);
+      if (isRecord(parsed)) return parsed;
+    } catch {
+      // not JSON: no arguments
+    }
+  }
+  return {};
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
  * Builds a native request body. A failure (e.g. a tool whose schema cannot become JSON Schema) is a
  * non-retryable `ProviderError` with code 'invalid_request', and no request is sent.
  */
@@ -225,14 +246,15 @@ export function buildRequestBody<T>(provider: string, apiKey: string | undefined
 }
 
 /**
- * The metadata of plain content chunks: one frozen object shared while provider, model and event type stay
- * the same (chunks are immutable), so the hot path allocates no metadata per chunk.
+ * Metadata for a provider's chunks: `{ provider, model, eventType, ...extra }`. Without `extra` (plain
+ * content) it is one frozen object shared while model and event type stay the same (chunks are immutable),
+ * so the hot path allocates no metadata per chunk.
  */
-export function contentMetadata(provider: string): (model: string, eventType: string) => ChunkMetadata {
+export function contentMetadata(provider: string): (model: string, eventType: string, extra?: ChunkMetadata) => ChunkMetadata {
   let last: ChunkMetadata | undefined;
-  return (model, eventType) => {
+  return (model, eventType, extra) => {
     if (last === undefined || last.model !== model || last.eventType !== eventType) last = Object.freeze({ provider, model, eventType });
-    return last;
+    return extra ? { ...last, ...extra } : last;
   };
 }
 

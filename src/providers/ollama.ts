@@ -16,6 +16,7 @@ import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js
 import {
   assertChatRequest,
   buildRequestBody,
+  isRecord,
   clockOf,
   contentMetadata,
   loadSdk,
@@ -25,6 +26,7 @@ import {
   redact,
   retryAfterMs,
   sdkStream,
+  toolArgumentsObject,
   type ChunkSink,
   type StreamDecoder,
 } from './internal.js';
@@ -369,10 +371,6 @@ function toRequestBody(request: ChatRequest, model: string, defaults: OllamaProv
   return merged as unknown as OllamaChatRequest & { stream: true };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Ollama messages: assistant tool calls carry no id and their arguments as an object; a tool result
  * names its tool (`tool_name`), taken from `message.name` or else from the call it answers.
@@ -388,7 +386,7 @@ function toOllamaMessages(messages: readonly Message[]): OllamaMessage[] {
         return {
           role: 'assistant',
           content: message.content,
-          tool_calls: calls.map((call) => ({ function: { name: call.name, arguments: toArgumentsObject(call.arguments) } })),
+          tool_calls: calls.map((call) => ({ function: { name: call.name, arguments: toolArgumentsObject(call.arguments) } })),
         };
       }
       case 'tool': {
@@ -399,20 +397,6 @@ function toOllamaMessages(messages: readonly Message[]): OllamaMessage[] {
         return { role: message.role, content: message.content };
     }
   });
-}
-
-/** Ollama wants an object. Arguments kept as a raw string (malformed JSON) are parsed if they can be, else `{}`. */
-function toArgumentsObject(args: unknown): Record<string, unknown> {
-  if (isRecord(args)) return args;
-  if (typeof args === 'string') {
-    try {
-      const parsed: unknown = JSON.parse(args);
-      if (isRecord(parsed)) return parsed;
-    } catch {
-      // fall through
-    }
-  }
-  return {};
 }
 
 /** A streamed tool call as this decoder reads it: newer servers may add an `id`, arguments may be a string. */
@@ -427,11 +411,8 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
   let done: ChatResponse | undefined;
   const toolCalls: ToolCall[] = [];
 
-  const base = contentMetadata(PROVIDER);
-  const emit = (content: string, extra?: Partial<ChunkMetadata>): void => {
-    const metadata = extra ? { ...base(model, EVENT_TYPE), ...extra } : base(model, EVENT_TYPE);
-    sink.content(content, metadata);
-  };
+  const metadataFor = contentMetadata(PROVIDER);
+  const emit = (content: string, extra?: ChunkMetadata): void => sink.content(content, metadataFor(model, EVENT_TYPE, extra));
 
   return {
     event(response) {

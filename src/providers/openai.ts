@@ -258,11 +258,8 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
   const toolCalls = new Map<number, PendingToolCall>();
   let lastToolIndex = -1;
 
-  const base = contentMetadata(PROVIDER);
-  const emit = (content: string, extra?: Partial<ChunkMetadata>): void => {
-    const metadata = extra ? { ...base(model, eventType), ...extra } : base(model, eventType);
-    sink.content(content, metadata);
-  };
+  const metadataFor = contentMetadata(PROVIDER);
+  const emit = (content: string, extra?: ChunkMetadata): void => sink.content(content, metadataFor(model, eventType, extra));
 
   return {
     event(event) {
