@@ -10,8 +10,16 @@ export interface StreamingResponseOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** Pending text parts are joined into the flat text every this many chunks: memory stays ~1 byte a char. */
-const JOIN_EVERY = 512;
+/**
+ * Content is appended to a rope (`+=`, the cheapest append there is) that is copied into one flat string
+ * every this many pieces, so the text costs ~1 byte a char instead of a rope node per chunk.
+ */
+const FLATTEN_EVERY = 512;
+
+/** A flat copy of a string built by `+=` (slicing needs a flat string; the rope's nodes become garbage). */
+function flatten(rope: string): string {
+  return ` ${rope}`.slice(1);
+}
 
 const NO_TOOL_CALLS: readonly ToolCall[] = Object.freeze([]);
 
@@ -36,8 +44,10 @@ export class StreamingResponse {
 
   readonly #chunks: StreamChunk[] = [];
   readonly #scheduler: SchedulerLike;
+  /** Flat blocks of text, then the rope of the latest pieces. */
   #text = '';
-  #pending: string[] = [];
+  #rope = '';
+  #ropePieces = 0;
   #thinking = '';
   #count = 0;
 
@@ -54,10 +64,7 @@ export class StreamingResponse {
 
   /** All content joined. */
   get completeText(): string {
-    if (this.#pending.length > 0) {
-      this.#text += this.#pending.join('');
-      this.#pending = [];
-    }
+    if (this.#ropePieces > 0) this.#flattenRope();
     return this.#text;
   }
 
@@ -88,11 +95,8 @@ export class StreamingResponse {
     this.#count++;
     if (this.keepChunks) this.#chunks.push(chunk);
     if (chunk.content.length > 0) {
-      this.#pending.push(chunk.content);
-      if (this.#pending.length >= JOIN_EVERY) {
-        this.#text += this.#pending.join('');
-        this.#pending = [];
-      }
+      this.#rope += chunk.content;
+      if (++this.#ropePieces >= FLATTEN_EVERY) this.#flattenRope();
     }
     const { thinking } = chunk.metadata;
     if (thinking !== undefined) this.#thinking += thinking;
@@ -133,6 +137,12 @@ export class StreamingResponse {
       toolCalls: this.toolCalls,
       metadata: this.metadata,
     };
+  }
+
+  #flattenRope(): void {
+    this.#text += flatten(this.#rope);
+    this.#rope = '';
+    this.#ropePieces = 0;
   }
 
   #applyFinal(chunk: StreamChunk): void {

@@ -55,16 +55,27 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
       content: (content, metadata) => deliver({ content, metadata, isFinal: false, timestamp: clock.now() }),
     };
 
+    let finished = false;
+    /** Whether a throw comes from the decoder (bad wire data) rather than the SDK's iterator (network). */
+    let decoding = false;
     const run = async (): Promise<void> => {
       stream = await spec.open(controller.signal);
       if (subscriber.closed) return;
       const decoder = spec.decoder(sink);
-      for await (const event of stream) {
+      try {
+        for await (const event of stream) {
+          if (subscriber.closed) return;
+          decoding = true;
+          decoder.event(event);
+          decoding = false;
+        }
         if (subscriber.closed) return;
-        decoding(spec.provider, () => decoder.event(event));
+        decoding = true;
+        decoder.end();
+      } catch (error) {
+        throw decoding ? decodeError(spec.provider, error) : error;
       }
-      if (subscriber.closed) return;
-      decoding(spec.provider, () => decoder.end());
+      finished = true;
       subscriber.complete();
     };
 
@@ -76,7 +87,7 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
     });
 
     return () => {
-      controller.abort();
+      if (!finished) controller.abort();
       spec.teardown?.(stream);
     };
   });
@@ -96,22 +107,18 @@ function safely(spec: SdkStreamSpec<unknown>, error: unknown): ProviderError {
 }
 
 /**
- * Runs a decoder step. Decoders throw `ProviderError`s for bad wire data on purpose; anything else they
+ * What a decoder threw. Decoders throw `ProviderError`s for bad wire data on purpose; anything else they
  * throw is a wire shape they could not read — not a network failure, so not retryable.
  */
-function decoding(provider: string, step: () => void): void {
-  try {
-    step();
-  } catch (error) {
-    if (isProviderError(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ProviderError(`${provider}: could not read the stream: ${message}`, {
-      provider,
-      code: 'malformed_response',
-      retryable: false,
-      cause: error,
-    });
-  }
+function decodeError(provider: string, error: unknown): unknown {
+  if (isProviderError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(`${provider}: could not read the stream: ${message}`, {
+    provider,
+    code: 'malformed_response',
+    retryable: false,
+    cause: error,
+  });
 }
 
 /**

@@ -234,7 +234,7 @@ function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseI
  * one), anything else is decoded and parsed. An unterminated trailing fragment that is not JSON (the
  * connection ended mid-line) is dropped, so the SDK reports the stream as incomplete.
  */
-function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: ResponseInfo): ReadableStream<Uint8Array> {
+export function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: ResponseInfo): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let tail: Uint8Array = EMPTY_BYTES; // the current line's bytes not yet passed on
   let failure: ProviderError | undefined;
@@ -272,19 +272,34 @@ function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: ResponseInfo): Read
             controller.close();
             return;
           }
-          const bytes = tail.length > 0 ? concatBytes(tail, value) : value;
+          const bytes = searchable(value);
           let start = 0;
-          let passed = 0;
-          for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
+          let enqueued = false;
+          if (tail.length > 0) {
+            // Only the line begun in an earlier read is copied, with its rest from this read.
+            const nl = bytes.indexOf(NEWLINE);
+            if (nl === -1) {
+              tail = concatBytes(tail, bytes);
+              continue;
+            }
+            const line = concatBytes(tail, bytes.subarray(0, nl + 1));
+            tail = EMPTY_BYTES;
+            if (!check(line, 0, line.length - 1)) continue;
+            controller.enqueue(line);
+            enqueued = true;
+            start = nl + 1;
+          }
+          const from = start;
+          for (let nl = bytes.indexOf(NEWLINE, start); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
             if (!check(bytes, start, nl)) break;
             start = nl + 1;
-            passed = start;
           }
-          tail = failure ? EMPTY_BYTES : bytes.slice(passed);
-          if (passed > 0) {
-            controller.enqueue(bytes.subarray(0, passed));
-            return;
+          if (!failure && start < bytes.length) tail = new Uint8Array(bytes.subarray(start));
+          if (start > from) {
+            controller.enqueue(bytes.subarray(from, start));
+            enqueued = true;
           }
+          if (enqueued) return;
         }
       },
       cancel(reason) {
@@ -310,6 +325,15 @@ function lineKind(bytes: Uint8Array, start: number, end: number): 'blank' | 'obj
 
 function isBlankByte(byte: number): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0d;
+}
+
+/**
+ * The bytes as a Node `Buffer` view when there is one (no copy): its `indexOf` finds a newline about 3x
+ * faster than `Uint8Array`'s, which is the guard's whole per-line cost.
+ */
+function searchable(bytes: Uint8Array): Uint8Array {
+  const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, byteOffset: number, length: number): Uint8Array } }).Buffer;
+  return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
 }
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
