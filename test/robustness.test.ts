@@ -22,24 +22,32 @@ import { StreamingManager } from '../src/streamingManager.js';
 import { testScheduler } from '../marbles/helpers.js';
 import { failure } from './helpers/streams.js';
 
-const notAChunk = {} as StreamChunk;
+const operators = [
+  ['timeoutStream', () => timeoutStream({ idle: 1000 })],
+  ['retryStream', () => retryStream(2)],
+  ['bufferChunks', () => bufferChunks(4)],
+] as const;
+const notChunks = [
+  ['{}', {}],
+  ['null', null],
+  ['a number', 42],
+] as const;
 
 describe('a value that is not a chunk', () => {
-  it.each([
-    ['timeoutStream', () => timeoutStream({ idle: 1000 })],
-    ['retryStream', () => retryStream(2)],
-    ['bufferChunks', () => bufferChunks(4)],
-  ] as const)('%s errors the stream with it, after the chunks before it, and unsubscribes upstream', (_name, operator) => {
-    const values: StreamChunk[] = [];
-    let error: unknown;
-    testScheduler().run(({ cold, expectSubscriptions }) => {
-      const source = cold('-a-b-c|', { a: chunk('ok', { timestamp: 0 }), b: notAChunk, c: chunk('late', { timestamp: 0 }) });
-      source.pipe(operator()).subscribe({ next: (v) => values.push(v), error: (e: unknown) => (error = e) });
-      expectSubscriptions(source.subscriptions).toBe('^--!');
-    });
-    expect(error).toBeInstanceOf(TypeError);
-    expect(values.map((v) => v.content)).toEqual(['ok']);
-  });
+  it.each(operators.flatMap(([name, operator]) => notChunks.map(([what, value]) => [name, what, operator, value] as const)))(
+    '%s errors the stream with %s, after the chunks before it, and unsubscribes upstream',
+    (_name, _what, operator, notAChunk) => {
+      const values: StreamChunk[] = [];
+      let error: unknown;
+      testScheduler().run(({ cold, expectSubscriptions }) => {
+        const source = cold('-a-b-c|', { a: chunk('ok', { timestamp: 0 }), b: notAChunk as unknown as StreamChunk, c: chunk('late', { timestamp: 0 }) });
+        source.pipe(operator()).subscribe({ next: (v) => values.push(v), error: (e: unknown) => (error = e) });
+        expectSubscriptions(source.subscriptions).toBe('^--!');
+      });
+      expect(error).toBeInstanceOf(TypeError);
+      expect(values.map((v) => v.content)).toEqual(['ok']);
+    },
+  );
 });
 
 describe('failing SDK clients', () => {

@@ -1,5 +1,6 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ChunkMetadata, StreamChunk, ToolCallDelta } from '../chunk.js';
+import { Forwarder } from '../internal/forwarder.js';
 import { assertObject, assertOneOf, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../internal/validate.js';
 
 /** Where a {@link bufferChunks} flush may cut the text: after whitespace, after a sentence, after a newline. */
@@ -188,47 +189,49 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
         for (const piece of pieces) subscriber.next(piece);
       };
 
-      const upstream = source.subscribe({
-        next: (value) => {
-          try {
-            // A tool result is an event of its own (an agent's parallel calls each report one): never merged.
-            if (value.metadata['toolResult'] !== undefined && !value.isFinal) {
-              flushAll();
-              if (!subscriber.closed) subscriber.next(value);
-              return;
+      const upstream = source.subscribe(
+        new Forwarder<StreamChunk>(
+          (value) => {
+            try {
+              // A tool result is an event of its own (an agent's parallel calls each report one): never merged.
+              if (value.metadata['toolResult'] !== undefined && !value.isFinal) {
+                flushAll();
+                if (!subscriber.closed) subscriber.next(value);
+                return;
+              }
+              if (held.length > 0 && value.metadata.toolCallDelta?.index !== group) {
+                flushAll();
+                if (subscriber.closed) return;
+              }
+              if (value.isFinal) {
+                flushAll(value);
+                return;
+              }
+              hold(value, true);
+              if (
+                boundaryOnly
+                  ? group === undefined && (heldChars === 0 || cutPosition() > 0)
+                  : due || (count !== undefined && heldCount >= count) || (chars !== undefined && heldChars >= chars)
+              ) {
+                flush();
+              }
+            } catch (error) {
+              // A value that is not a chunk: the stream's error, not an uncaught exception. What was held
+              // before it still goes out first, as before any error (unless the bad value itself got held).
+              if (!held.includes(value)) flushAll();
+              subscriber.error(error);
             }
-            if (held.length > 0 && value.metadata.toolCallDelta?.index !== group) {
-              flushAll();
-              if (subscriber.closed) return;
-            }
-            if (value.isFinal) {
-              flushAll(value);
-              return;
-            }
-            hold(value, true);
-            if (
-              boundaryOnly
-                ? group === undefined && (heldChars === 0 || cutPosition() > 0)
-                : due || (count !== undefined && heldCount >= count) || (chars !== undefined && heldChars >= chars)
-            ) {
-              flush();
-            }
-          } catch (error) {
-            // A value that is not a chunk: the stream's error, not an uncaught exception. What was held
-            // before it still goes out first, as before any error (unless the bad value itself got held).
-            if (!held.includes(value)) flushAll();
+          },
+          (error) => {
+            flushAll();
             subscriber.error(error);
-          }
-        },
-        error: (error: unknown) => {
-          flushAll();
-          subscriber.error(error);
-        },
-        complete: () => {
-          flushAll();
-          subscriber.complete();
-        },
-      });
+          },
+          () => {
+            flushAll();
+            subscriber.complete();
+          },
+        ),
+      );
 
       return () => {
         stopTimer();

@@ -4,8 +4,9 @@ import { isProviderError } from '../errors/ProviderError.js';
 import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
 import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertScheduler } from '../internal/validate.js';
-import { StreamingResponse } from '../response.js';
+import { Forwarder } from '../internal/forwarder.js';
 import { trackChunk } from '../internal/partial.js';
+import { StreamingResponse } from '../response.js';
 
 /** The {@link retryStream} configuration. */
 export interface RetryStreamConfig {
@@ -122,16 +123,18 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         backoff = undefined;
         // Only what this attempt delivered: a retry starts over before any chunk, so nothing else can be in it.
         const partial = new StreamingResponse({ keepChunks: false, scheduler });
-        const subscription = source.subscribe({
-          next: (value) => {
-            if (trackChunk(partial, value, subscriber)) subscriber.next(value);
-          },
-          error: (error: unknown) => {
-            if (partial.chunkCount > 0) failAfterContent(error, partial);
-            else retryOrFail(error);
-          },
-          complete: () => subscriber.complete(),
-        });
+        const subscription = source.subscribe(
+          new Forwarder<T>(
+            (value) => {
+              if (trackChunk(partial, value, subscriber)) subscriber.next(value);
+            },
+            (error) => {
+              if (partial.chunkCount > 0) failAfterContent(error, partial);
+              else retryOrFail(error);
+            },
+            () => subscriber.complete(),
+          ),
+        );
         // The result may have been unsubscribed while this attempt was still subscribing (a synchronous chunk).
         if (subscriber.closed) subscription.unsubscribe();
         else upstream = subscription;

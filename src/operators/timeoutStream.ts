@@ -3,6 +3,7 @@ import type { StreamChunk } from '../chunk.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutError.js';
 import { assertObject, assertPositiveNumber, assertScheduler } from '../internal/validate.js';
 import { StreamingResponse } from '../response.js';
+import { Forwarder } from '../internal/forwarder.js';
 import { trackChunk } from '../internal/partial.js';
 
 /** The {@link timeoutStream} configuration: at least one of the three deadlines, in every combination. */
@@ -140,22 +141,24 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
         watchdog = scheduler.schedule(check, Math.max(0, deadline.at - scheduler.now()));
       };
 
-      const upstream = source.subscribe({
-        next: (value) => {
-          if (idleClock) {
-            if (value.isFinal) idleClock = false;
-            else lastChunkAt = scheduler.now();
-          }
-          if (!seen) {
-            seen = true;
-            // The watchdog may be armed for a long `first`; the idle deadline now starting can be sooner.
-            if (watchdog !== undefined && idleClock && idle !== undefined && lastChunkAt + idle < armedAt) arm();
-          }
-          if (trackChunk(partial, value, subscriber)) subscriber.next(value);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
+      const upstream = source.subscribe(
+        new Forwarder<T>(
+          (value) => {
+            if (idleClock) {
+              if (value.isFinal) idleClock = false;
+              else lastChunkAt = scheduler.now();
+            }
+            if (!seen) {
+              seen = true;
+              // The watchdog may be armed for a long `first`; the idle deadline now starting can be sooner.
+              if (watchdog !== undefined && idleClock && idle !== undefined && lastChunkAt + idle < armedAt) arm();
+            }
+            if (trackChunk(partial, value, subscriber)) subscriber.next(value);
+          },
+          (error) => subscriber.error(error),
+          () => subscriber.complete(),
+        ),
+      );
 
       if (!subscriber.closed) arm();
 

@@ -309,6 +309,20 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
     event(event) {
       if (stopped) return;
       switch (event.type) {
+        // The per-token event first: each case that does not match is a string comparison.
+        case 'content_block_delta': {
+          const delta = event.delta;
+          if (delta?.type === 'text_delta' && delta.text) emit(delta.text, event.type);
+          else if (delta?.type === 'thinking_delta' && delta.thinking) emit('', event.type, { thinking: delta.thinking });
+          else if (delta?.type === 'input_json_delta' && delta.partial_json) {
+            const tool = toolBlocks.get(event.index ?? -1);
+            if (!tool) break;
+            tool.json += delta.partial_json;
+            emit('', event.type, { toolCallDelta: { index: tool.index, argumentsDelta: delta.partial_json } });
+          }
+          // signature_delta and citations_delta carry nothing a chunk has a field for.
+          break;
+        }
         case 'message_start':
           if (event.message?.model) model = event.message.model;
           usage = event.message?.usage;
@@ -324,19 +338,6 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
             toolCalls.push(tool);
             emit('', event.type, { toolCallDelta: { index: tool.index, id: tool.id, name: tool.name, argumentsDelta: '' } });
           }
-          break;
-        }
-        case 'content_block_delta': {
-          const delta = event.delta;
-          if (delta?.type === 'text_delta' && delta.text) emit(delta.text, event.type);
-          else if (delta?.type === 'thinking_delta' && delta.thinking) emit('', event.type, { thinking: delta.thinking });
-          else if (delta?.type === 'input_json_delta' && delta.partial_json) {
-            const tool = toolBlocks.get(event.index ?? -1);
-            if (!tool) break;
-            tool.json += delta.partial_json;
-            emit('', event.type, { toolCallDelta: { index: tool.index, argumentsDelta: delta.partial_json } });
-          }
-          // signature_delta and citations_delta carry nothing a chunk has a field for.
           break;
         }
         case 'message_delta':

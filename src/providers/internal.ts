@@ -31,7 +31,7 @@ export interface SdkStreamSpec<TEvent> {
   decoder(sink: ChunkSink): StreamDecoder<TEvent>;
   /** Maps anything thrown (SDK errors, network errors) to a `ProviderError`. */
   toError(error: unknown): ProviderError;
-  /** Extra teardown once the subscriber leaves (Ollama's iterator `abort()`). */
+  /** Extra teardown when the subscriber leaves before the stream's end (Ollama's iterator `abort()`). */
   teardown?(stream: AsyncIterable<TEvent> | undefined): void;
 }
 
@@ -87,7 +87,9 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
     });
 
     return () => {
-      if (!finished) controller.abort();
+      // A stream read to its end holds nothing to release: no abort (an AbortError made per request).
+      if (finished) return;
+      controller.abort();
       spec.teardown?.(stream);
     };
   });
