@@ -257,6 +257,13 @@ describe('ollama() tool calls (ollama-tools.ndjson)', () => {
     });
   });
 
+  it.each([false, 0, 'x', { name: 'a' }])('tool_calls that is no array (%j) fails the stream as malformed', async (toolCalls) => {
+    server.enqueue(ndjson([line({ content: 'a' }), line({ tool_calls: toolCalls }), doneLine()]));
+    const { chunks, error } = await failure(provider().stream(HELLO));
+    expect(textOf(chunks)).toBe('a');
+    expect(error).toMatchObject({ provider: 'ollama', code: 'malformed_response', retryable: false });
+  });
+
   it('numbers parallel calls across lines, each with its own id; a server-sent id is kept', async () => {
     server.enqueue(
       ndjson([
@@ -453,6 +460,15 @@ describe('ollama() cancellation', () => {
     subscription.unsubscribe();
     await abortedWithin(server.requests[0]!.aborted, 100);
     expect(server.requests[0]?.finished).toBe(false);
+  });
+
+  it('a stream that completed at its done line still releases a response the server keeps open', async () => {
+    // The SDK's iterator stops at `done` without reading the body to its end.
+    server.enqueue(ndjson([line({ content: 'hi' }), doneLine()], { stallAfter: 2 }));
+    const outcome = await collect(provider().stream(HELLO));
+    expect(textOf(outcome.chunks)).toBe('hi');
+    expect(outcome.chunks.at(-1)?.isFinal).toBe(true);
+    await abortedWithin(server.requests[0]!.aborted, 100);
   });
 
   it('take(1) aborts a stalled stream', async () => {

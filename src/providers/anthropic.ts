@@ -133,6 +133,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
       return sdkStream<AnthropicEvent>({
         provider: PROVIDER,
         clock,
+        readsBodyToEnd: true,
         open: async (signal) => {
           const body = buildRequestBody(PROVIDER, apiKey, () => toAnthropicBody(request, requestedModel, defaultMaxTokens));
           const sdk = await getClient();
@@ -312,7 +313,8 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
         // The per-token event first: each case that does not match is a string comparison.
         case 'content_block_delta': {
           const delta = event.delta;
-          if (delta?.type === 'text_delta' && delta.text) emit(delta.text, event.type);
+          // The literal, not `event.type` (a new string per event): the metadata cache then compares pointers.
+          if (delta?.type === 'text_delta' && delta.text) emit(delta.text, 'content_block_delta');
           else if (delta?.type === 'thinking_delta' && delta.thinking) emit('', event.type, { thinking: delta.thinking });
           else if (delta?.type === 'input_json_delta' && delta.partial_json) {
             const tool = toolBlocks.get(event.index ?? -1);

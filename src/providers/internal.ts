@@ -31,7 +31,13 @@ export interface SdkStreamSpec<TEvent> {
   decoder(sink: ChunkSink): StreamDecoder<TEvent>;
   /** Maps anything thrown (SDK errors, network errors) to a `ProviderError`. */
   toError(error: unknown): ProviderError;
-  /** Extra teardown when the subscriber leaves before the stream's end (Ollama's iterator `abort()`). */
+  /**
+   * Whether the SDK's iterator reads the response body to its end (OpenAI's and Anthropic's SSE streams do).
+   * Then a stream that completed holds no request and teardown skips the abort. Ollama's iterator stops at
+   * the `done` line and leaves the body open, so its request is aborted at teardown even after completion.
+   */
+  readonly readsBodyToEnd?: boolean;
+  /** Extra teardown when the request is aborted (Ollama's iterator `abort()`). */
   teardown?(stream: AsyncIterable<TEvent> | undefined): void;
 }
 
@@ -87,8 +93,8 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
     });
 
     return () => {
-      // A stream read to its end holds nothing to release: no abort (an AbortError made per request).
-      if (finished) return;
+      // A body read to its end holds nothing to release: no abort (an AbortError made per request).
+      if (finished && spec.readsBodyToEnd === true) return;
       controller.abort();
       spec.teardown?.(stream);
     };

@@ -466,7 +466,11 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
         if (typeof thinking === 'string' && thinking !== '') emit('', { thinking });
         if (typeof content === 'string' && content !== '') emit(content);
         const calls = message.tool_calls as readonly WireToolCall[] | undefined | null;
-        if (calls) for (const call of calls) toolCall(call);
+        if (calls !== undefined && calls !== null) {
+          // Thrown here, the stream fails as malformed_response (see sdkStream).
+          if (!Array.isArray(calls)) throw new TypeError(`message.tool_calls must be an array, got ${JSON.stringify(calls)}`);
+          for (const call of calls) toolCall(call);
+        }
       }
       if (response.done) done = response;
     },

@@ -145,6 +145,7 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
       return sdkStream<ChatCompletionChunk>({
         provider: PROVIDER,
         clock,
+        readsBodyToEnd: true,
         open: async (signal) => {
           if (!options.client && !apiKey) {
             throw new ProviderError(
@@ -266,10 +267,11 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
       if (typeof event !== 'object' || event === null) {
         throw malformed(`openai: unexpected stream event ${JSON.stringify(event)}`, apiKey);
       }
-      if (typeof event.model === 'string' && event.model !== '') model = event.model;
+      // Kept as the same string while unchanged, so the metadata cache compares pointers, not characters.
+      if (event.model !== model && typeof event.model === 'string' && event.model !== '') model = event.model;
       // Compatible servers do not always send `object`.
       const object: unknown = event.object;
-      if (typeof object === 'string' && object !== '') eventType = object;
+      if (object !== eventType && typeof object === 'string' && object !== '') eventType = object;
       if (typeof event.id === 'string' && event.id !== '') responseId = event.id;
       if (event.usage) usage = toUsage(event.usage);
 
