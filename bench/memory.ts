@@ -173,7 +173,7 @@ export async function run(): Promise<SectionResult> {
         .map((r) => `${label[r.id]} retains ${round((r.liveGrowth.at(-1) ?? 0) / r.chars, 2)} B per char of text passed (its partial response), so any chain containing it grows with the stream.`),
       'Growth = heapUsed after two forced GCs at the probe point − heapUsed after two forced GCs before subscribing; probes at 25/50/75/100 % of the stream while the pipeline is live.',
       'The non-collecting pipeline is bufferChunks(8) → interruptAfter({ chars: 2 × text + 1 }) → streamMetrics(); the operators alone show which one holds what.',
-      'The 2 B/char bounds for collectResponse and timeoutStream are this harness\'s reading of "holds only the text": ~1 B/char for the one-byte text plus the join bookkeeping.',
+      'The 2 B/char bounds for collectResponse and timeoutStream are this harness\'s reading of "holds only the text": ~1 B/char for the one-byte text plus the bookkeeping of the text (a rope of the latest pieces, flattened every 512).',
     ],
   };
 }
