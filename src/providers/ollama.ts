@@ -468,7 +468,7 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
         const calls = message.tool_calls as readonly WireToolCall[] | undefined | null;
         if (calls !== undefined && calls !== null) {
           // Thrown here, the stream fails as malformed_response (see sdkStream).
-          if (!Array.isArray(calls)) throw new TypeError(`message.tool_calls must be an array, got ${JSON.stringify(calls)}`);
+          if (!Array.isArray(calls)) throw new TypeError(`message.tool_calls must be an array, got ${typeof calls}`);
           for (const call of calls) toolCall(call);
         }
       }
