@@ -14,6 +14,11 @@ export interface ServeMode {
   readonly transcript: Transcript;
   /** Write `eventsPerWrite` events every `paceMs` ms; 0/undefined = the whole body in one write. */
   readonly paceMs?: number;
+  /**
+   * 'turn': write `eventsPerWrite` events per event-loop turn (setImmediate), as a server flushes events as
+   * fast as it makes them: the client reads them a few at a time instead of the whole body at once.
+   */
+  readonly pace?: 'turn';
   /** @default 1 */
   readonly eventsPerWrite?: number;
   /**
@@ -81,7 +86,7 @@ export async function startLoopback(): Promise<LoopbackServer> {
       }, paceMs || 20);
       return;
     }
-    if (paceMs <= 0) {
+    if (paceMs <= 0 && mode.pace !== 'turn') {
       res.write(transcript.body);
       end();
       return;
@@ -99,6 +104,14 @@ export async function startLoopback(): Promise<LoopbackServer> {
         end();
       }
     };
+    if (mode.pace === 'turn') {
+      const turn = (): void => {
+        step();
+        if (i < events.length && !res.destroyed) setImmediate(turn);
+      };
+      turn();
+      return;
+    }
     step();
     if (i < events.length) timer = setInterval(step, paceMs);
   };

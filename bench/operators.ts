@@ -6,6 +6,7 @@
  */
 import { asyncScheduler, from, lastValueFrom, map, reduce, type Observable, type OperatorFunction } from 'rxjs';
 import type { StreamChunk } from '../src/chunk.js';
+import { StreamingResponse } from '../src/response.js';
 import { bufferChunks } from '../src/operators/bufferChunks.js';
 import { collectResponse } from '../src/operators/collectResponse.js';
 import { interruptAfter } from '../src/operators/interruptAfter.js';
@@ -27,7 +28,7 @@ import {
 
 export const OPERATOR_CHUNKS = size(200_000, 20_000);
 /** Rows before it are baselines and floors, rows from it on are our operators (each gets the targets). */
-const FIRST_OPERATOR_ROW = 5;
+const FIRST_OPERATOR_ROW = 6;
 
 const fold = (text: string, c: StreamChunk): string => text + c.content;
 /** The fold plus the one clock read per chunk that an exact idle deadline needs (the same clock timeoutStream reads). */
@@ -37,6 +38,20 @@ const foldAndClock = (text: string, c: StreamChunk): string => {
   return text + c.content;
 };
 const same = (c: StreamChunk): StreamChunk => c;
+
+/**
+ * The fold plus what timeoutStream's contract makes it do per chunk, with no operator around it: one clock
+ * read (the exact idle deadline) and adding the chunk to the partial response its error carries.
+ */
+function contractFloor(chunks: readonly StreamChunk[]): Promise<string> {
+  const partial = new StreamingResponse({ keepChunks: false });
+  const foldClockPartial = (text: string, c: StreamChunk): string => {
+    clockSink += asyncScheduler.now() & 1;
+    partial.addChunk(c);
+    return text + c.content;
+  };
+  return lastValueFrom(from(chunks).pipe(reduce(foldClockPartial, '')));
+}
 
 /** Deadlines far beyond the run, so the timers are armed but never fire. */
 export const TIMEOUTS = { first: 60_000, idle: 60_000, total: 600_000 } as const;
@@ -89,6 +104,7 @@ export async function run(): Promise<SectionResult> {
       name: 'clock floor: fold + asyncScheduler.now() per chunk',
       fn: () => lastValueFrom(from(chunks).pipe(reduce(foldAndClock, ''))),
     },
+    { name: "timeoutStream's contract floor: fold + clock read + partial response per chunk", fn: () => contractFloor(chunks) },
     {
       name: 'RxJS floor: 5 × map(identity) + fold',
       fn: () => lastValueFrom(from(chunks).pipe(map(same), map(same), map(same), map(same), map(same), reduce(fold, ''))),
@@ -141,6 +157,7 @@ export async function run(): Promise<SectionResult> {
       `timeoutStream deadlines ${JSON.stringify(TIMEOUTS)} ms on asyncScheduler: armed, never fire. interruptAfter chars = 2 × text length + 1: armed, never fires.`,
       'The "RxJS floor" row is five trivial RxJS operators: what any five-operator chain costs before doing any work.',
       'The "clock floor" row is the fold plus one asyncScheduler.now() per chunk: what timeoutStream\'s exact idle deadline (and so the full chain) cannot go below.',
+      'The "contract floor" row adds the partial response (StreamingResponse, text only) that timeoutStream\'s error must carry: the clock read and the partial, with no operator around them.',
       'ratio = median over rounds of (round median / bare fold round median); µs/chunk = median run time / chunk count.',
     ],
   };
