@@ -16,6 +16,8 @@ import { WIRE_PROVIDERS, transcript } from './wireGen.js';
 export const E2E_CHUNKS = size(10_000, 1_000);
 /** Deltas per stream when the server writes them as it goes (each stream then takes a few tens of ms). */
 export const STREAMED_CHUNKS = size(2_000, 200);
+/** Deltas in a short stream, whose cost is mostly the request's own (a tool round, a one-line answer). */
+export const SHORT_CHUNKS = 5;
 
 const fold = (text: string, c: StreamChunk): string => text + c.content;
 const FLOOR_METADATA: ChunkMetadata = Object.freeze({ provider: 'floor' });
@@ -46,39 +48,45 @@ function floor(raw: ReturnType<typeof rawClient>): Observable<StreamChunk> {
 async function streamed(): Promise<Row[]> {
   const server = await startLoopbackProcess();
   const rows: Row[] = [];
+  const variants = [
+    { label: 'streamed', deltas: STREAMED_CHUNKS, eventsPerWrite: 1 },
+    { label: `short (${SHORT_CHUNKS} deltas)`, deltas: SHORT_CHUNKS, eventsPerWrite: 1_000 },
+  ] as const;
   try {
-    for (const name of WIRE_PROVIDERS) {
-      const wire = await server.setMode({ provider: name, deltas: STREAMED_CHUNKS, pace: 'turn', eventsPerWrite: 1 });
-      const provider = ourProvider(name, server.url);
-      const raw = rawClient(name, server.url);
-      const tasks: Task[] = [
-        {
-          name: `${name} streamed: raw SDK for await`,
-          fn: async () => {
-            let text = '';
-            const stream = await raw.open();
-            await stream.consume((d) => (text += d));
-            return text;
+    for (const variant of variants) {
+      for (const name of WIRE_PROVIDERS) {
+        const wire = await server.setMode({ provider: name, deltas: variant.deltas, pace: 'turn', eventsPerWrite: variant.eventsPerWrite });
+        const provider = ourProvider(name, server.url);
+        const raw = rawClient(name, server.url);
+        const tasks: Task[] = [
+          {
+            name: `${name} ${variant.label}: raw SDK for await`,
+            fn: async () => {
+              let text = '';
+              const stream = await raw.open();
+              await stream.consume((d) => (text += d));
+              return text;
+            },
           },
-        },
-        { name: `${name} streamed: our provider Observable`, fn: () => lastValueFrom(provider.stream(REQUEST).pipe(reduce(fold, ''))) },
-      ];
-      for (const t of tasks) assertEqual(await t.fn(), wire.text, `${t.name} text`);
-      const results = await measure(tasks, { rounds: size(16, 1), time: size(150, 100), iterations: size(3, 2), baseline: tasks[0]!.name, now: cpuNow });
-      for (const r of results) {
-        rows.push({
-          name: r.name,
-          value: round(r.medianMs, 3),
-          unit: 'CPU ms/stream',
-          ...(r.ratio === undefined ? {} : { ratio: round(r.ratio, 3), ratioTo: 'raw SDK' }),
-          extra: {
-            usPerChunk: round(usPerChunk(r.medianMs, STREAMED_CHUNKS), 3),
-            p25Ms: round(r.p25Ms, 3),
-            p75Ms: round(r.p75Ms, 3),
-            samples: r.samples,
-            events: wire.events,
-          },
-        });
+          { name: `${name} ${variant.label}: our provider Observable`, fn: () => lastValueFrom(provider.stream(REQUEST).pipe(reduce(fold, ''))) },
+        ];
+        for (const t of tasks) assertEqual(await t.fn(), wire.text, `${t.name} text`);
+        const results = await measure(tasks, { rounds: size(16, 1), time: size(150, 100), iterations: size(3, 2), baseline: tasks[0]!.name, now: cpuNow });
+        for (const r of results) {
+          rows.push({
+            name: r.name,
+            value: round(r.medianMs, 3),
+            unit: 'CPU ms/stream',
+            ...(r.ratio === undefined ? {} : { ratio: round(r.ratio, 3), ratioTo: 'raw SDK' }),
+            extra: {
+              usPerChunk: round(usPerChunk(r.medianMs, variant.deltas), 3),
+              p25Ms: round(r.p25Ms, 3),
+              p75Ms: round(r.p75Ms, 3),
+              samples: r.samples,
+              events: wire.events,
+            },
+          });
+        }
       }
     }
   } finally {
@@ -150,6 +158,7 @@ export async function run(): Promise<SectionResult> {
       'Raw SDK: one reused client per provider (maxRetries 0), `for await` over the stream, text deltas concatenated.',
       'Ours: provider.stream(request) folded to the text (content chunks + the final chunk). Overhead = median over rounds of (ours / raw) − 1.',
       'Our Ollama provider builds an SDK client per subscription (to wire its AbortSignal into fetch); that cost is included.',
+      `"short" rows: the same with ${SHORT_CHUNKS}-delta streams written at once: the cost of a request itself (building it, the SDK call, releasing the response), as in a tool round or a one-line answer.`,
       `"streamed" rows: a second server process writes the events one per event-loop turn (a server flushing events as it makes them; ${STREAMED_CHUNKS.toLocaleString('en-US')} deltas), so the client reads them a few at a time, as from a real API. Measured in this process's CPU time (process.cpuUsage, the server's is not counted): what each stream costs a server that holds many. For information: the target is judged on the whole-body rows above, the harder case.`,
       'The "floor" row is the raw SDK loop plus what any chunk Observable must do per delta (a chunk object, a clock read for its timestamp, one RxJS delivery): no provider layer can go below it; ours minus the floor is our own decoding, partial response and error mapping.',
     ],

@@ -10,7 +10,8 @@
  *   node /tmp/agrx-build/bench/cpuprofileTop.js /tmp/prof/chain/*.cpuprofile 25                 # top self time
  *
  * `chain` runs 200,000 chunks through the full chain 40 times; `e2e:<provider>` / `raw:<provider>` stream
- * the 10,000-delta transcript through our provider / the raw SDK 60 times (whole body at once, as in section 3).
+ * the 10,000-delta transcript through our provider / the raw SDK 60 times (whole body at once, as in section 3);
+ * `short:<provider>` / `shortraw:<provider>` run 3,000 five-delta streams (the per-request cost).
  * Line numbers then refer to the compiled .js (tsc keeps most of the .ts layout; search the function name).
  */
 import { from, lastValueFrom, reduce } from 'rxjs';
@@ -28,17 +29,19 @@ if (mode === 'chain') {
   const chunks = makeChunks(deltas);
   const never = textLength(deltas) * 2 + 1;
   for (let i = 0; i < 40; i++) await lastValueFrom(from(chunks).pipe(fullChain(never)));
-} else if (mode.startsWith('e2e:') || mode.startsWith('raw:')) {
-  const name = mode.slice(4) as WireProvider;
+} else if (/^(e2e|raw|short|shortraw):/.test(mode)) {
+  const [kind, name] = mode.split(':') as [string, WireProvider];
+  const short = kind.startsWith('short');
+  const streams = short ? 3_000 : 60;
   const server = await startLoopback();
-  server.setMode(name, { transcript: transcript(name, makeDeltas(10_000)) });
+  server.setMode(name, { transcript: transcript(name, makeDeltas(short ? 5 : 10_000)) });
   const fold = (text: string, c: StreamChunk): string => text + c.content;
-  if (mode.startsWith('e2e:')) {
+  if (kind === 'e2e' || kind === 'short') {
     const provider = ourProvider(name, server.url);
-    for (let i = 0; i < 60; i++) await lastValueFrom(provider.stream(REQUEST).pipe(reduce(fold, '')));
+    for (let i = 0; i < streams; i++) await lastValueFrom(provider.stream(REQUEST).pipe(reduce(fold, '')));
   } else {
     const client = rawClient(name, server.url);
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < streams; i++) {
       let text = '';
       const stream = await client.open();
       await stream.consume((d) => (text += d));
@@ -46,5 +49,5 @@ if (mode === 'chain') {
   }
   await server.close();
 } else {
-  throw new Error(`unknown mode ${mode}: chain | e2e:<provider> | raw:<provider>`);
+  throw new Error(`unknown mode ${mode}: chain | e2e:<provider> | raw:<provider> | short:<provider> | shortraw:<provider>`);
 }

@@ -100,7 +100,7 @@ export function chunk(content: string, init: ChunkInit = {}): StreamChunk {
 
 /** Makes the final chunk of a stream: no content unless given, `isFinal: true`. */
 export function finalChunk(metadata: ChunkMetadata = {}, init: Omit<ChunkInit, 'isFinal' | 'metadata'> = {}): StreamChunk {
-  return chunk('', { ...init, metadata, isFinal: true });
+  return chunk('', Object.assign({}, init, { metadata, isFinal: true }));
 }
 
 /** Whether a value has the shape of a `StreamChunk` (works across realms and copies of the library). */

@@ -147,7 +147,7 @@ export class StreamingResponse {
 
   #applyFinal(chunk: StreamChunk): void {
     const { usage, finishReason, toolCalls } = chunk.metadata;
-    this.metadata = { ...this.metadata, ...chunk.metadata };
+    this.metadata = Object.assign({}, this.metadata, chunk.metadata);
     if (usage !== undefined) this.usage = usage;
     if (finishReason !== undefined) this.finishReason = finishReason;
     if (toolCalls !== undefined) this.toolCalls = toolCalls;

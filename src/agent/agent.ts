@@ -289,12 +289,12 @@ export class Agent {
   }
 
   #request(params: StreamParams): Omit<ChatRequest, 'messages'> {
-    const merged: { -readonly [K in keyof ChatRequest]?: ChatRequest[K] } = { ...this.#params, ...pickParams(params) };
+    const merged: { -readonly [K in keyof ChatRequest]?: ChatRequest[K] } = Object.assign({}, this.#params, pickParams(params));
     if (params.model !== undefined && (typeof params.model !== 'string' || params.model === '')) {
       throw new TypeError('agent.stream: params.model must be a non-empty string');
     }
     merged.model = params.model ?? this.model;
-    const providerOptions = { ...this.#params.providerOptions, ...params.providerOptions };
+    const providerOptions = Object.assign({}, this.#params.providerOptions, params.providerOptions);
     if (Object.keys(providerOptions).length > 0) merged.providerOptions = providerOptions;
     else delete merged.providerOptions;
     if (this.#tools.size > 0) merged.tools = this.tools;

@@ -80,7 +80,7 @@ export function toolLoop(config: ToolLoopConfig): Observable<StreamChunk> {
     defer(() => {
       let final: StreamChunk | undefined;
       const stream$ = new Observable<StreamChunk>((subscriber) =>
-        provider.stream({ ...request, messages: [...config.messages, ...progress.toolRounds] }).subscribe({
+        provider.stream(Object.assign({}, request, { messages: [...config.messages, ...progress.toolRounds] })).subscribe({
           next: (c) => {
             if (final !== undefined) return; // nothing counts after the final chunk
             // A final chunk may carry text too (e.g. after bufferChunks): it belongs to the answer.
@@ -127,7 +127,7 @@ export function toolLoop(config: ToolLoopConfig): Observable<StreamChunk> {
     }
     // The provider's final becomes an ordinary chunk: it still tells which calls the model made and why.
     const announce = chunk(final.content, {
-      metadata: { ...final.metadata, eventType: 'tool_calls' },
+      metadata: Object.assign({}, final.metadata, { eventType: 'tool_calls' }),
       timestamp: final.timestamp,
     });
     const outcomes: ToolResult[] = [];
@@ -151,16 +151,14 @@ export function toolLoop(config: ToolLoopConfig): Observable<StreamChunk> {
     return concat(of(announce), run$, next$);
   };
 
-  const turnFinal = (final: StreamChunk, usage: Usage | undefined, roundsDone: number): StreamChunk => ({
-    ...final,
-    metadata: {
-      ...final.metadata,
-      ...(usage === undefined ? {} : { usage }),
-      toolCalls: [...executedCalls],
-      toolResults: [...results],
-      toolRounds: roundsDone,
-    },
-  });
+  const turnFinal = (final: StreamChunk, usage: Usage | undefined, roundsDone: number): StreamChunk =>
+    Object.assign({}, final, {
+      metadata: Object.assign({}, final.metadata, usage === undefined ? {} : { usage }, {
+        toolCalls: [...executedCalls],
+        toolResults: [...results],
+        toolRounds: roundsDone,
+      }),
+    });
 
   const runToolCall = (call: ToolCall): Observable<ToolResult> =>
     defer(() => {

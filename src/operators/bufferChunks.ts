@@ -327,13 +327,13 @@ function merge(chunks: readonly StreamChunk[], isFinal: boolean): StreamChunk {
     if (m.thinking !== undefined) thinking = thinking === undefined ? m.thinking : thinking + m.thinking;
     if (m.toolCallDelta !== undefined) delta = delta === undefined ? m.toolCallDelta : mergeDelta(delta, m.toolCallDelta);
     if (m !== previous) {
-      metadata = Object.assign(metadata ?? { ...first.metadata }, m);
+      metadata = metadata === undefined ? Object.assign({}, first.metadata, m) : Object.assign(metadata, m);
       previous = m;
     }
   }
   let out: ChunkMetadata = metadata ?? first.metadata;
   if (thinking !== out.thinking || delta !== out.toolCallDelta) {
-    const copy: Record<string, unknown> = metadata ?? { ...out };
+    const copy: Record<string, unknown> = metadata ?? Object.assign({}, out);
     if (thinking !== undefined) copy['thinking'] = thinking;
     if (delta !== undefined) copy['toolCallDelta'] = delta;
     out = copy;

@@ -199,7 +199,7 @@ export function toAnthropicBody(request: ChatRequest, model: string, defaultMaxT
       input_schema: toolJsonSchema(tool),
     }));
   }
-  return { ...body, ...request.providerOptions, stream: true } as AnthropicRequestBody;
+  return Object.assign({}, body, request.providerOptions, { stream: true }) as AnthropicRequestBody;
 }
 
 function toAnthropicMessages(messages: readonly Message[]): MessageParam[] {

@@ -4,7 +4,7 @@
  *
  * The SDK has no per-request `AbortSignal`, and leaving its iterator does not close the socket. So each
  * subscription gets its own client whose `fetch` carries the subscription's signal (that also aborts a
- * request still waiting for headers), and teardown calls the iterator's `abort()` as well.
+ * request still waiting for headers). With a caller's `client`, teardown calls the iterator's `abort()`.
  */
 import { defer, type SchedulerLike } from 'rxjs';
 import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaMessage, Ollama, Options, Tool as OllamaTool } from 'ollama';
@@ -142,9 +142,13 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
           },
           decoder: (sink) => ollamaDecoder(sink, request.model ?? model, clock, response),
           toError: (error) => toProviderError(error, apiKey),
-          teardown: (stream) => {
-            if (isAbortable(stream)) stream.abort();
-          },
+          // With our fetch the SDK's own signal reaches no request (abortableFetch replaces it): aborting the
+          // subscription's signal is enough, and the iterator's abort() would only build another AbortError.
+          ...(options.client !== undefined && {
+            teardown: (stream: AsyncIterable<ChatResponse> | undefined) => {
+              if (isAbortable(stream)) stream.abort();
+            },
+          }),
         });
       });
     },
@@ -217,9 +221,9 @@ interface ResponseInfo {
  */
 function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseInfo): typeof fetch {
   return async (input, init) => {
-    // The subscription's signal replaces the SDK's: the SDK aborts only through its iterator's abort(), which
-    // only our teardown calls, right after aborting this signal. (AbortSignal.any costs ~5% of a fast stream.)
-    const response = await base(input, { ...init, signal });
+    // The subscription's signal replaces the SDK's, which only its iterator's abort() would fire: teardown
+    // aborts this one instead. (AbortSignal.any costs ~5% of a fast stream.)
+    const response = await base(input, Object.assign({}, init, { signal }));
     if (!response.ok) {
       const ms = retryAfterMs(response.headers);
       if (ms !== undefined) seen.retryAfterMs = ms;
@@ -395,9 +399,9 @@ function toRequestBody(request: ChatRequest, model: string, defaults: OllamaProv
 
   const extra = request.providerOptions ?? {};
   const extraOptions = extra['options'] ?? {};
-  const merged: Record<string, unknown> = { ...body, ...extra, stream: true };
+  const merged: Record<string, unknown> = Object.assign({}, body, extra, { stream: true });
   if (isRecord(extraOptions)) {
-    const options = { ...modelOptions, ...extraOptions };
+    const options = Object.assign({}, modelOptions, extraOptions);
     if (Object.keys(options).length > 0) merged['options'] = options;
   }
   return merged as unknown as OllamaChatRequest & { stream: true };

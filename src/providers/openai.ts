@@ -206,7 +206,7 @@ function toRequestBody(request: ChatRequest, model: string, maxTokensParam: Open
       function: { name: tool.name, description: tool.description, parameters: toolJsonSchema(tool) },
     }));
   }
-  return { ...body, ...request.providerOptions, stream: true } as ChatCompletionCreateParamsStreaming;
+  return Object.assign({}, body, request.providerOptions, { stream: true }) as unknown as ChatCompletionCreateParamsStreaming;
 }
 
 function toMessageParam(message: Message): ChatCompletionMessageParam {

@@ -32,13 +32,8 @@ export function mockStream(text: string, config: MockStreamConfig = {}): Observa
   assertScheduler('mockStream: scheduler', scheduler);
   const pieces = splitCodePoints(text, chunkSize);
   const base: ChunkMetadata = { provider: 'mock', model: 'mock', ...metadata };
-  const contentMeta: ChunkMetadata = { ...base, eventType: 'delta' };
-  const finalMeta: ChunkMetadata = {
-    ...base,
-    eventType: 'done',
-    finishReason: 'stop',
-    rawFinishReason: 'stop',
-  };
+  const contentMeta: ChunkMetadata = Object.assign({}, base, { eventType: 'delta' });
+  const finalMeta: ChunkMetadata = Object.assign({}, base, { eventType: 'done', finishReason: 'stop', rawFinishReason: 'stop' });
 
   return new Observable<StreamChunk>((subscriber) => {
     const emit = (i: number): void => {
