@@ -7,10 +7,10 @@
 import { Observable, asyncScheduler, lastValueFrom, reduce } from 'rxjs';
 import type { ChunkMetadata, StreamChunk } from '../src/chunk.js';
 import { fullChain } from './operators.js';
-import { assertEqual, cpuNow, makeDeltas, measure, round, size, target, usPerChunk, type Row, type SectionResult, type Target, type Task } from './common.js';
+import { assertEqual, cpuNow, makeDeltas, measure, round, size, target, usPerChunk, type Measured, type Row, type SectionResult, type Target, type Task } from './common.js';
 import { startLoopback } from './loopback.js';
 import { startLoopbackProcess } from './loopbackProcess.js';
-import { REQUEST, ourProvider, rawClient } from './sdk.js';
+import { REQUEST, ourProvider, rawClient, type RawClient } from './sdk.js';
 import { WIRE_PROVIDERS, transcript } from './wireGen.js';
 
 export const E2E_CHUNKS = size(10_000, 1_000);
@@ -41,6 +41,25 @@ function floor(raw: ReturnType<typeof rawClient>): Observable<StreamChunk> {
   });
 }
 
+/** The raw SDK side: `for await` over the stream, text deltas concatenated. */
+async function rawText(raw: RawClient): Promise<string> {
+  let text = '';
+  const stream = await raw.open();
+  await stream.consume((d) => (text += d));
+  return text;
+}
+
+/** A row for one provider stream task: median per stream, ratio to the raw SDK, µs per delta. */
+function streamRow(r: Measured, unit: string, deltas: number, extra: Record<string, number>): Row {
+  return {
+    name: r.name,
+    value: round(r.medianMs, 3),
+    unit,
+    ...(r.ratio === undefined ? {} : { ratio: round(r.ratio, 3), ratioTo: 'raw SDK' }),
+    extra: { usPerChunk: round(usPerChunk(r.medianMs, deltas), 3), p25Ms: round(r.p25Ms, 3), p75Ms: round(r.p75Ms, 3), samples: r.samples, ...extra },
+  };
+}
+
 /**
  * The same comparison with the events written one per event-loop turn by a server in another process, in
  * client CPU time: per event the client now also pays for reading the socket, as it does against a real API.
@@ -59,34 +78,12 @@ async function streamed(): Promise<Row[]> {
         const provider = ourProvider(name, server.url);
         const raw = rawClient(name, server.url);
         const tasks: Task[] = [
-          {
-            name: `${name} ${variant.label}: raw SDK for await`,
-            fn: async () => {
-              let text = '';
-              const stream = await raw.open();
-              await stream.consume((d) => (text += d));
-              return text;
-            },
-          },
+          { name: `${name} ${variant.label}: raw SDK for await`, fn: () => rawText(raw) },
           { name: `${name} ${variant.label}: our provider Observable`, fn: () => lastValueFrom(provider.stream(REQUEST).pipe(reduce(fold, ''))) },
         ];
         for (const t of tasks) assertEqual(await t.fn(), wire.text, `${t.name} text`);
         const results = await measure(tasks, { rounds: size(16, 1), time: size(150, 100), iterations: size(3, 2), baseline: tasks[0]!.name, now: cpuNow });
-        for (const r of results) {
-          rows.push({
-            name: r.name,
-            value: round(r.medianMs, 3),
-            unit: 'CPU ms/stream',
-            ...(r.ratio === undefined ? {} : { ratio: round(r.ratio, 3), ratioTo: 'raw SDK' }),
-            extra: {
-              usPerChunk: round(usPerChunk(r.medianMs, variant.deltas), 3),
-              p25Ms: round(r.p25Ms, 3),
-              p75Ms: round(r.p75Ms, 3),
-              samples: r.samples,
-              events: wire.events,
-            },
-          });
-        }
+        for (const r of results) rows.push(streamRow(r, 'CPU ms/stream', variant.deltas, { events: wire.events }));
       }
     }
   } finally {
@@ -109,15 +106,7 @@ export async function run(): Promise<SectionResult> {
       const never = wire.text.length * 2 + 1;
 
       const tasks: Task[] = [
-        {
-          name: `${name}: raw SDK for await`,
-          fn: async () => {
-            let text = '';
-            const stream = await raw.open();
-            await stream.consume((d) => (text += d));
-            return text;
-          },
-        },
+        { name: `${name}: raw SDK for await`, fn: () => rawText(raw) },
         { name: `${name}: our provider Observable`, fn: () => lastValueFrom(provider.stream(REQUEST).pipe(reduce(fold, ''))) },
         { name: `${name}: our provider + full operator chain`, fn: () => lastValueFrom(provider.stream(REQUEST).pipe(fullChain(never))) },
         { name: `${name}: floor: raw SDK + a clock-stamped chunk per delta through one subscriber`, fn: () => lastValueFrom(floor(raw).pipe(reduce(fold, ''))) },
@@ -126,21 +115,7 @@ export async function run(): Promise<SectionResult> {
 
       // Many short rounds: the ratio is a median of per-round ratios, so more rounds steady it against machine drift.
       const results = await measure(tasks, { rounds: size(24, 1), time: size(150, 150), iterations: size(3, 3), baseline: tasks[0]!.name });
-      for (const r of results) {
-        rows.push({
-          name: r.name,
-          value: round(r.medianMs, 3),
-          unit: 'ms/stream',
-          ...(r.ratio === undefined ? {} : { ratio: round(r.ratio, 3), ratioTo: 'raw SDK' }),
-          extra: {
-            usPerChunk: round(usPerChunk(r.medianMs, deltas.length), 3),
-            p25Ms: round(r.p25Ms, 3),
-            p75Ms: round(r.p75Ms, 3),
-            samples: r.samples,
-            wireBytes: wire.body.length,
-          },
-        });
-      }
+      for (const r of results) rows.push(streamRow(r, 'ms/stream', deltas.length, { wireBytes: wire.body.length }));
       const overhead = ((results[1]!.ratio ?? Number.NaN) - 1) * 100;
       targets.push(target(`${name}: provider vs raw SDK`, '<= 5% overhead over the raw SDK for await', round(overhead, 2), '<=', 5, '%'));
     }
