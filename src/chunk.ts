@@ -1,4 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { mergeObjects } from './internal/objects.js';
 
 /** Token counts for one response, normalised across providers. */
 export interface Usage {
@@ -100,7 +101,7 @@ export function chunk(content: string, init: ChunkInit = {}): StreamChunk {
 
 /** Makes the final chunk of a stream: no content unless given, `isFinal: true`. */
 export function finalChunk(metadata: ChunkMetadata = {}, init: Omit<ChunkInit, 'isFinal' | 'metadata'> = {}): StreamChunk {
-  return chunk('', Object.assign({}, init, { metadata, isFinal: true }));
+  return chunk('', mergeObjects(init, { metadata, isFinal: true }));
 }
 
 /** Whether a value has the shape of a `StreamChunk` (works across realms and copies of the library). */

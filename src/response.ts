@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, Usage } from './chunk.js';
+import { mergeObjects } from './internal/objects.js';
 
 export interface StreamingResponseOptions {
   /** Keep every chunk in `chunks`. Without it only the text, counters and final metadata are held. @default true */
@@ -147,7 +148,7 @@ export class StreamingResponse {
 
   #applyFinal(chunk: StreamChunk): void {
     const { usage, finishReason, toolCalls } = chunk.metadata;
-    this.metadata = Object.assign({}, this.metadata, chunk.metadata);
+    this.metadata = mergeObjects(this.metadata, chunk.metadata);
     if (usage !== undefined) this.usage = usage;
     if (finishReason !== undefined) this.finishReason = finishReason;
     if (toolCalls !== undefined) this.toolCalls = toolCalls;

@@ -302,6 +302,16 @@ describe('anthropic(): request mapping', () => {
     });
   });
 
+  it('sends providerOptions parsed from JSON as they are, a "__proto__" key included', async () => {
+    server.enqueue(sse('anthropic-text.sse'));
+    const providerOptions = JSON.parse('{"__proto__": {"top_k": 5}, "top_p": 0.5}') as Record<string, unknown>;
+    await collect(provider().stream({ ...HELLO, providerOptions }));
+    const body = server.requests[0]?.body as Record<string, unknown>;
+    expect(Object.prototype.hasOwnProperty.call(body, '__proto__')).toBe(true);
+    expect(body['top_p']).toBe(0.5);
+    expect(body['top_k']).toBeUndefined();
+  });
+
   it('sends defaultHeaders', async () => {
     server.enqueue(sse('anthropic-text.sse'));
     await collect(provider({ defaultHeaders: { 'anthropic-beta': 'test-beta-2026' } }).stream(HELLO));

@@ -11,6 +11,7 @@ import type { ChatRequest, Message, Provider, ProviderInfo } from '../providers/
 import { ConversationHistory, type HistoryMessage, type TurnStatus } from './history.js';
 import { toolLoop, type ToolResult, type TurnProgress } from './toolLoop.js';
 import type { Tool } from './tools.js';
+import { mergeObjects } from '../internal/objects.js';
 
 /** The providers an agent can create by name. */
 export type ProviderName = 'openai' | 'anthropic' | 'ollama';
@@ -289,12 +290,12 @@ export class Agent {
   }
 
   #request(params: StreamParams): Omit<ChatRequest, 'messages'> {
-    const merged: { -readonly [K in keyof ChatRequest]?: ChatRequest[K] } = Object.assign({}, this.#params, pickParams(params));
+    const merged: { -readonly [K in keyof ChatRequest]?: ChatRequest[K] } = mergeObjects(this.#params, pickParams(params));
     if (params.model !== undefined && (typeof params.model !== 'string' || params.model === '')) {
       throw new TypeError('agent.stream: params.model must be a non-empty string');
     }
     merged.model = params.model ?? this.model;
-    const providerOptions = Object.assign({}, this.#params.providerOptions, params.providerOptions);
+    const providerOptions = mergeObjects(this.#params.providerOptions, params.providerOptions);
     if (Object.keys(providerOptions).length > 0) merged.providerOptions = providerOptions;
     else delete merged.providerOptions;
     if (this.#tools.size > 0) merged.tools = this.tools;

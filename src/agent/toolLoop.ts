@@ -24,6 +24,7 @@ import { MaxToolRoundsError } from '../errors/MaxToolRoundsError.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import type { ChatRequest, Message, Provider } from '../providers/provider.js';
 import { checkToolArguments, type Tool, type ValidationResult } from './tools.js';
+import { mergeObjects } from '../internal/objects.js';
 
 /** The outcome of one tool call, reported on a chunk as `metadata.toolResult` and sent back to the model. */
 export type ToolResult =
@@ -80,7 +81,7 @@ export function toolLoop(config: ToolLoopConfig): Observable<StreamChunk> {
     defer(() => {
       let final: StreamChunk | undefined;
       const stream$ = new Observable<StreamChunk>((subscriber) =>
-        provider.stream(Object.assign({}, request, { messages: [...config.messages, ...progress.toolRounds] })).subscribe({
+        provider.stream(mergeObjects(request, { messages: [...config.messages, ...progress.toolRounds] })).subscribe({
           next: (c) => {
             if (final !== undefined) return; // nothing counts after the final chunk
             // A final chunk may carry text too (e.g. after bufferChunks): it belongs to the answer.
@@ -127,7 +128,7 @@ export function toolLoop(config: ToolLoopConfig): Observable<StreamChunk> {
     }
     // The provider's final becomes an ordinary chunk: it still tells which calls the model made and why.
     const announce = chunk(final.content, {
-      metadata: Object.assign({}, final.metadata, { eventType: 'tool_calls' }),
+      metadata: mergeObjects(final.metadata, { eventType: 'tool_calls' }),
       timestamp: final.timestamp,
     });
     const outcomes: ToolResult[] = [];
@@ -152,8 +153,8 @@ export function toolLoop(config: ToolLoopConfig): Observable<StreamChunk> {
   };
 
   const turnFinal = (final: StreamChunk, usage: Usage | undefined, roundsDone: number): StreamChunk =>
-    Object.assign({}, final, {
-      metadata: Object.assign({}, final.metadata, usage === undefined ? {} : { usage }, {
+    mergeObjects(final, {
+      metadata: mergeObjects(final.metadata, usage === undefined ? undefined : { usage }, {
         toolCalls: [...executedCalls],
         toolResults: [...results],
         toolRounds: roundsDone,

@@ -2,6 +2,7 @@ import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, 
 import type { ChunkMetadata, StreamChunk, ToolCallDelta } from '../chunk.js';
 import { Forwarder } from '../internal/forwarder.js';
 import { assertObject, assertOneOf, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../internal/validate.js';
+import { mergeObjects } from '../internal/objects.js';
 
 /** Where a {@link bufferChunks} flush may cut the text: after whitespace, after a sentence, after a newline. */
 export type ChunkBoundary = 'word' | 'sentence' | 'line';
@@ -327,13 +328,13 @@ function merge(chunks: readonly StreamChunk[], isFinal: boolean): StreamChunk {
     if (m.thinking !== undefined) thinking = thinking === undefined ? m.thinking : thinking + m.thinking;
     if (m.toolCallDelta !== undefined) delta = delta === undefined ? m.toolCallDelta : mergeDelta(delta, m.toolCallDelta);
     if (m !== previous) {
-      metadata = metadata === undefined ? Object.assign({}, first.metadata, m) : Object.assign(metadata, m);
+      metadata = mergeObjects(metadata ?? first.metadata, m);
       previous = m;
     }
   }
   let out: ChunkMetadata = metadata ?? first.metadata;
   if (thinking !== out.thinking || delta !== out.toolCallDelta) {
-    const copy: Record<string, unknown> = metadata ?? Object.assign({}, out);
+    const copy: Record<string, unknown> = metadata ?? mergeObjects(out, undefined);
     if (thinking !== undefined) copy['thinking'] = thinking;
     if (delta !== undefined) copy['toolCallDelta'] = delta;
     out = copy;

@@ -25,6 +25,7 @@ import {
   type ChunkSink,
   type StreamDecoder,
 } from './internal.js';
+import { mergeObjects } from '../internal/objects.js';
 
 const PROVIDER = 'anthropic';
 
@@ -199,7 +200,7 @@ export function toAnthropicBody(request: ChatRequest, model: string, defaultMaxT
       input_schema: toolJsonSchema(tool),
     }));
   }
-  return Object.assign({}, body, request.providerOptions, { stream: true }) as AnthropicRequestBody;
+  return mergeObjects(body, request.providerOptions, { stream: true }) as AnthropicRequestBody;
 }
 
 function toAnthropicMessages(messages: readonly Message[]): MessageParam[] {

@@ -30,6 +30,7 @@ import {
   type ChunkSink,
   type StreamDecoder,
 } from './internal.js';
+import { mergeObjects } from '../internal/objects.js';
 
 /** Ollama's `think` levels: `true`/`false`, or an effort for models that take one (gpt-oss). */
 export type OllamaThink = boolean | 'high' | 'medium' | 'low';
@@ -215,15 +216,16 @@ interface ResponseInfo {
 }
 
 /**
- * The SDK's fetch, bound to one subscription: the request is aborted by `signal` as well as by the SDK's
- * own iterator controller, an error response's `retry-after` is kept (the SDK's `ResponseError` drops the
- * headers), and the body goes through {@link ndjsonGuard} (the SDK skips malformed lines silently).
+ * The SDK's fetch, bound to one subscription: the request is aborted by `signal` (in place of the SDK's own
+ * signal, which only its iterator's `abort()` fires), an error response's `retry-after` is kept (the SDK's
+ * `ResponseError` drops the headers), and the body goes through {@link ndjsonGuard} (the SDK skips malformed
+ * lines silently).
  */
 function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseInfo): typeof fetch {
   return async (input, init) => {
     // The subscription's signal replaces the SDK's, which only its iterator's abort() would fire: teardown
     // aborts this one instead. (AbortSignal.any costs ~5% of a fast stream.)
-    const response = await base(input, Object.assign({}, init, { signal }));
+    const response = await base(input, mergeObjects(init, { signal }));
     if (!response.ok) {
       const ms = retryAfterMs(response.headers);
       if (ms !== undefined) seen.retryAfterMs = ms;
@@ -399,9 +401,9 @@ function toRequestBody(request: ChatRequest, model: string, defaults: OllamaProv
 
   const extra = request.providerOptions ?? {};
   const extraOptions = extra['options'] ?? {};
-  const merged: Record<string, unknown> = Object.assign({}, body, extra, { stream: true });
+  const merged: Record<string, unknown> = mergeObjects(body, extra, { stream: true });
   if (isRecord(extraOptions)) {
-    const options = Object.assign({}, modelOptions, extraOptions);
+    const options = mergeObjects(modelOptions, extraOptions);
     if (Object.keys(options).length > 0) merged['options'] = options;
   }
   return merged as unknown as OllamaChatRequest & { stream: true };

@@ -30,6 +30,7 @@ import {
   type ChunkSink,
   type StreamDecoder,
 } from './internal.js';
+import { mergeObjects } from '../internal/objects.js';
 
 
 /** Where `maxTokens` goes in the request body. */
@@ -206,7 +207,7 @@ function toRequestBody(request: ChatRequest, model: string, maxTokensParam: Open
       function: { name: tool.name, description: tool.description, parameters: toolJsonSchema(tool) },
     }));
   }
-  return Object.assign({}, body, request.providerOptions, { stream: true }) as unknown as ChatCompletionCreateParamsStreaming;
+  return mergeObjects(body, request.providerOptions, { stream: true as const }) as unknown as ChatCompletionCreateParamsStreaming;
 }
 
 function toMessageParam(message: Message): ChatCompletionMessageParam {

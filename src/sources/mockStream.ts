@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../chunk.js';
 import { assertNonNegativeNumber, assertPositiveInteger, assertScheduler } from '../internal/validate.js';
+import { mergeObjects } from '../internal/objects.js';
 
 export interface MockStreamConfig {
   /** Characters (code points) per content chunk. @default 10 */
@@ -32,8 +33,8 @@ export function mockStream(text: string, config: MockStreamConfig = {}): Observa
   assertScheduler('mockStream: scheduler', scheduler);
   const pieces = splitCodePoints(text, chunkSize);
   const base: ChunkMetadata = { provider: 'mock', model: 'mock', ...metadata };
-  const contentMeta: ChunkMetadata = Object.assign({}, base, { eventType: 'delta' });
-  const finalMeta: ChunkMetadata = Object.assign({}, base, { eventType: 'done', finishReason: 'stop', rawFinishReason: 'stop' });
+  const contentMeta: ChunkMetadata = mergeObjects(base, { eventType: 'delta' });
+  const finalMeta: ChunkMetadata = mergeObjects(base, { eventType: 'done', finishReason: 'stop', rawFinishReason: 'stop' });
 
   return new Observable<StreamChunk>((subscriber) => {
     const emit = (i: number): void => {
