@@ -91,8 +91,8 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
             tokens,
             tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0,
           };
-          // `merge`, not `{ ...value.metadata, metrics }` (a slow path on Node 20, see merge); overwriting a key
-          // the source has (`metadata`) stays fast.
+          // mergeObjects, not `{ ...value.metadata, metrics }` (a slow path on Node 20, see mergeObjects);
+          // overwriting a key the source has (`metadata`) stays fast.
           return { ...value, metadata: mergeObjects(value.metadata, { metrics }) };
         }),
       );

@@ -108,7 +108,11 @@ let unsubscribed: Error | undefined;
  * DOMException (a stack trace, ~6 µs) per request; nothing reads it, since errors after unsubscribe are dropped.
  */
 function abortReason(): Error {
-  return (unsubscribed ??= typeof DOMException === 'function' ? new DOMException('The subscription ended', 'AbortError') : Object.assign(new Error('The subscription ended'), { name: 'AbortError' }));
+  unsubscribed ??=
+    typeof DOMException === 'function'
+      ? new DOMException('The subscription ended', 'AbortError')
+      : Object.assign(new Error('The subscription ended'), { name: 'AbortError' });
+  return unsubscribed;
 }
 
 /** `spec.toError`, which must not throw: a mapping that fails still ends the stream with a `ProviderError`. */
