@@ -4,7 +4,7 @@
  * that every section ran and checked its output.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
@@ -14,8 +14,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 it('npm run bench -- --quick runs every section', async () => {
+  const written = new URL('./results.quick.json', import.meta.url);
+  rmSync(written, { force: true }); // a file left by an earlier run must not pass for this one
   await run(tsx, ['bench/index.ts', '--quick'], { cwd: root, timeout: 150_000, env: { ...process.env, BENCH_QUICK: '1' } });
-  const results = JSON.parse(readFileSync(new URL('./results.quick.json', import.meta.url), 'utf8')) as {
+  const results = JSON.parse(readFileSync(written, 'utf8')) as {
     summary: { failedSections: unknown[]; notMeasured: number };
     sections: Array<{ id: string; rows: unknown[]; targets: Array<{ measured: unknown }> }>;
   };
