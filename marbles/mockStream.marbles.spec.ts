@@ -13,7 +13,7 @@
 import { concatMap, take, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
-import { mockStream } from '../src/sources/mockStream.js';
+import { mockStream } from '../src/providers/mock.js';
 import { testScheduler } from './helpers.js';
 
 const content: ChunkMetadata = { provider: 'mock', model: 'mock', eventType: 'delta' };

@@ -18,7 +18,7 @@ import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
 import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { StreamingResponse } from '../src/response.js';
-import { StreamingManager } from '../src/streamingManager.js';
+import { StreamingManager } from '../src/operators/streamingManager.js';
 import { testScheduler } from './helpers.js';
 
 const meta: ChunkMetadata = { provider: 'mock', model: 'm' };

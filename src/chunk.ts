@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import { mergeObjects } from './internal/objects.js';
+import { mergeObjects } from './mergeObjects.js';
 
 /** Token counts for one response, normalised across providers. */
 export interface Usage {

@@ -14,14 +14,14 @@ export { StreamTimeoutError, isStreamTimeoutError } from './errors/StreamTimeout
 export type { StreamTimeoutErrorOptions, TimeoutPhase } from './errors/StreamTimeoutError.js';
 
 // Sources
-export { mockStream } from './sources/mockStream.js';
-export type { MockStreamConfig } from './sources/mockStream.js';
+export { mockStream } from './providers/mock.js';
+export type { MockStreamConfig } from './providers/mock.js';
 export type { Provider, ProviderInfo, ChatRequest, Message } from './providers/provider.js';
 
 // Tools
-export { defineTool, toolJsonSchema, validateToolArguments } from './agent/tools.js';
-export type { Tool, ToolConfig, ToolContext, JsonSchema, ValidationResult } from './agent/tools.js';
-export type { StandardSchemaV1 } from './agent/standardSchema.js';
+export { defineTool, toolJsonSchema, validateToolArguments } from './tools/tool.js';
+export type { Tool, ToolConfig, ToolContext, JsonSchema, ValidationResult } from './tools/tool.js';
+export type { StandardSchemaV1 } from './tools/standardSchema.js';
 
 // Providers
 export { openai } from './providers/openai.js';
@@ -46,16 +46,16 @@ export { streamMetrics } from './operators/streamMetrics.js';
 export type { StreamMetrics, StreamMetricsConfig, ChunkWithMetrics } from './operators/streamMetrics.js';
 export { scanResponse } from './operators/scanResponse.js';
 export type { ScanResponseConfig } from './operators/scanResponse.js';
-export { StreamingManager } from './streamingManager.js';
-export type { StreamingManagerConfig, ManagedStreamOptions } from './streamingManager.js';
+export { StreamingManager } from './operators/streamingManager.js';
+export type { StreamingManagerConfig, ManagedStreamOptions } from './operators/streamingManager.js';
 
 // Agents and tools
 export { Agent, providerForModel, PROVIDER_NAMES } from './agent/agent.js';
 export type { AgentConfig, AgentResponse, AgentStream, GenerationParams, StreamParams, ProviderName } from './agent/agent.js';
 export type { HistoryMessage, Turn, TurnStatus } from './agent/history.js';
 export type { ToolResult } from './agent/toolLoop.js';
-export { checkToolArguments } from './agent/tools.js';
-export { calculator, evaluateExpression, MAX_EXPRESSION_LENGTH, MAX_EXPRESSION_DEPTH } from './agent/calculator.js';
+export { checkToolArguments } from './tools/tool.js';
+export { calculator, evaluateExpression, MAX_EXPRESSION_LENGTH, MAX_EXPRESSION_DEPTH } from './tools/calculator.js';
 export { CalculatorError, isCalculatorError } from './errors/CalculatorError.js';
 export type { CalculatorErrorCode, CalculatorErrorOptions } from './errors/CalculatorError.js';
 export { MaxToolRoundsError, isMaxToolRoundsError } from './errors/MaxToolRoundsError.js';

@@ -1,6 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, Usage } from './chunk.js';
-import { mergeObjects } from './internal/objects.js';
+import { mergeObjects } from './mergeObjects.js';
 
 export interface StreamingResponseOptions {
   /** Keep every chunk in `chunks`. Without it only the text, counters and final metadata are held. @default true */

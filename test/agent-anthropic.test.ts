@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Agent } from '../src/agent/agent.js';
-import { defineTool } from '../src/agent/tools.js';
+import { defineTool } from '../src/tools/tool.js';
 import type { StreamChunk } from '../src/chunk.js';
 import { sse, useWireServer } from './helpers/wireServer.js';
 import { abortedWithin } from './helpers/streams.js';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Observable, Subject, of, throwError } from 'rxjs';
 import { Agent, providerForModel } from '../src/agent/agent.js';
-import { calculator } from '../src/agent/calculator.js';
-import { defineTool } from '../src/agent/tools.js';
+import { calculator } from '../src/tools/calculator.js';
+import { defineTool } from '../src/tools/tool.js';
 import type { StreamChunk } from '../src/chunk.js';
 import { MaxToolRoundsError } from '../src/errors/MaxToolRoundsError.js';
 import { ProviderError } from '../src/errors/ProviderError.js';

@@ -16,7 +16,7 @@ import {
 import type { ChatRequest } from '../src/providers/provider.js';
 import type { StreamChunk } from '../src/chunk.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
-import { defineTool } from '../src/agent/tools.js';
+import { defineTool } from '../src/tools/tool.js';
 import { closedPortURL, hang, httpError, json, sse, useWireServer } from './helpers/wireServer.js';
 import { abortedWithin, failure, sleep } from './helpers/streams.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { calculator, evaluateExpression, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH } from '../src/agent/calculator.js';
-import { toolJsonSchema } from '../src/agent/tools.js';
+import { calculator, evaluateExpression, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH } from '../src/tools/calculator.js';
+import { toolJsonSchema } from '../src/tools/tool.js';
 import { CalculatorError, isCalculatorError } from '../src/errors/CalculatorError.js';
 import { AgenticraftError } from '../src/errors/AgenticraftError.js';
 

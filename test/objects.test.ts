@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeObjects } from '../src/internal/objects.js';
+import { mergeObjects } from '../src/mergeObjects.js';
 
 describe('mergeObjects (the spread, fast on Node 20)', () => {
   it('is { ...a, ...b, ...c }: own keys, later sources win, undefined skipped, inputs untouched', () => {

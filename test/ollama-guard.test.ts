@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isProviderError } from '../src/errors/ProviderError.js';
-import { ndjsonGuard } from '../src/providers/ollama.js';
+import { ndjsonGuard } from '../src/providers/ndjsonGuard.js';
 
 type Line = { readonly kind: 'json'; readonly text: string } | { readonly kind: 'blank'; readonly text: string } | { readonly kind: 'bad'; readonly text: string };
 
@@ -63,7 +63,7 @@ describe('ndjsonGuard', () => {
         }
 
         const seen: { lines?: number } = {};
-        const { bytes, error } = await drain(ndjsonGuard(readable(pieces), seen));
+        const { bytes, error } = await drain(ndjsonGuard(readable(pieces), seen, 'ollama'));
 
         const bad = lines.findIndex((l) => l.kind === 'bad');
         const before = bad === -1 ? lines : lines.slice(0, bad);
@@ -87,7 +87,7 @@ describe('ndjsonGuard', () => {
     const encoded = new TextEncoder().encode(`${long}\n{"w":1}\n`);
     const pieces = [encoded.slice(0, 10), encoded.slice(10, 20), encoded.slice(20, 30), encoded.slice(30)];
     const seen: { lines?: number } = {};
-    const { bytes, error } = await drain(ndjsonGuard(readable(pieces), seen));
+    const { bytes, error } = await drain(ndjsonGuard(readable(pieces), seen, 'ollama'));
     expect(error).toBeUndefined();
     expect(new TextDecoder().decode(bytes)).toBe(`${long}\n{"w":1}\n`);
     expect(seen.lines).toBe(2);

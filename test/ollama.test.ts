@@ -9,7 +9,7 @@ import { Ollama } from 'ollama';
 import { ollama, type OllamaProviderOptions } from '../src/providers/ollama.js';
 import type { ChatRequest } from '../src/providers/provider.js';
 import type { StreamChunk } from '../src/chunk.js';
-import { defineTool } from '../src/agent/tools.js';
+import { defineTool } from '../src/tools/tool.js';
 import { closedPortURL, hang, httpError, json, ndjson, ndjsonLines, readWire, useWireServer } from './helpers/wireServer.js';
 import { abortedWithin, collect, failure, sleep, textOf } from './helpers/streams.js';
 

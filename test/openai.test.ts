@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import { openai, type OpenAIProviderOptions } from '../src/providers/openai.js';
 import type { ChatRequest } from '../src/providers/provider.js';
 import type { StreamChunk } from '../src/chunk.js';
-import { defineTool } from '../src/agent/tools.js';
+import { defineTool } from '../src/tools/tool.js';
 import { closedPortURL, hang, httpError, json, sse, useWireServer } from './helpers/wireServer.js';
 import { collect, failure, sleep, textOf } from './helpers/streams.js';
 

@@ -17,8 +17,8 @@ import { anthropic } from '../src/providers/anthropic.js';
 import { ollama } from '../src/providers/ollama.js';
 import { openai } from '../src/providers/openai.js';
 import { StreamingResponse } from '../src/response.js';
-import { mockStream } from '../src/sources/mockStream.js';
-import { StreamingManager } from '../src/streamingManager.js';
+import { mockStream } from '../src/providers/mock.js';
+import { StreamingManager } from '../src/operators/streamingManager.js';
 import { testScheduler } from '../marbles/helpers.js';
 import { failure } from './helpers/streams.js';
 

@@ -1,17 +1,17 @@
 import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, finalize, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, Usage } from '../chunk.js';
 import { isStreamInterruptedError } from '../errors/StreamInterruptedError.js';
-import { assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger, assertPositiveNumber } from '../internal/validate.js';
+import { assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger, assertPositiveNumber } from '../optionChecks.js';
 import { toAsyncIterable } from '../interop/asyncIterable.js';
 import { collectResponse } from '../operators/collectResponse.js';
 import { anthropic } from '../providers/anthropic.js';
 import { ollama } from '../providers/ollama.js';
 import { openai } from '../providers/openai.js';
-import type { ChatRequest, Message, Provider, ProviderInfo } from '../providers/provider.js';
+import { assertMessages, type ChatRequest, type Message, type Provider, type ProviderInfo } from '../providers/provider.js';
 import { ConversationHistory, type HistoryMessage, type TurnStatus } from './history.js';
 import { toolLoop, type ToolResult, type TurnProgress } from './toolLoop.js';
-import type { Tool } from './tools.js';
-import { mergeObjects } from '../internal/objects.js';
+import type { Tool } from '../tools/tool.js';
+import { mergeObjects } from '../mergeObjects.js';
 
 /** The providers an agent can create by name. */
 export type ProviderName = 'openai' | 'anthropic' | 'ollama';
@@ -357,17 +357,11 @@ function pickParams(source: GenerationParams): GenerationParams {
   return out;
 }
 
-const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
-
 function toInput(prompt: string | readonly Message[]): readonly Message[] {
   if (typeof prompt === 'string') return [{ role: 'user', content: prompt }];
   if (!Array.isArray(prompt) || prompt.length === 0) {
     throw new TypeError('agent.stream(prompt): prompt must be a string or a non-empty array of messages');
   }
-  for (const message of prompt as readonly Message[]) {
-    if (typeof message !== 'object' || message === null || !ROLES.has(message.role) || typeof message.content !== 'string') {
-      throw new TypeError(`agent.stream(prompt): each message needs a role (system, user, assistant or tool) and a string content`);
-    }
-  }
+  assertMessages('agent.stream(prompt): messages', prompt);
   return Object.freeze([...prompt]);
 }

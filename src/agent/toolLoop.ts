@@ -23,8 +23,8 @@ import { chunk, type StreamChunk, type ToolCall, type Usage } from '../chunk.js'
 import { MaxToolRoundsError } from '../errors/MaxToolRoundsError.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import type { ChatRequest, Message, Provider } from '../providers/provider.js';
-import { checkToolArguments, type Tool, type ValidationResult } from './tools.js';
-import { mergeObjects } from '../internal/objects.js';
+import { checkToolArguments, type Tool, type ValidationResult } from '../tools/tool.js';
+import { mergeObjects } from '../mergeObjects.js';
 
 /** The outcome of one tool call, reported on a chunk as `metadata.toolResult` and sent back to the model. */
 export type ToolResult =

@@ -1,8 +1,8 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ChunkMetadata, StreamChunk, ToolCallDelta } from '../chunk.js';
-import { Forwarder } from '../internal/forwarder.js';
-import { assertObject, assertOneOf, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../internal/validate.js';
-import { mergeObjects } from '../internal/objects.js';
+import { Forwarder } from './forwarder.js';
+import { assertObject, assertOneOf, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
+import { mergeObjects } from '../mergeObjects.js';
 
 /** Where a {@link bufferChunks} flush may cut the text: after whitespace, after a sentence, after a newline. */
 export type ChunkBoundary = 'word' | 'sentence' | 'line';

@@ -1,7 +1,7 @@
 import { asyncScheduler, catchError, defer, map, reduce, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
 import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
-import { assertObject, assertScheduler } from '../internal/validate.js';
+import { assertObject, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
 
 /** The {@link collectResponse} configuration. */

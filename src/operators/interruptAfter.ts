@@ -27,7 +27,7 @@ import {
   assertPositiveInteger,
   assertPositiveNumber,
   assertScheduler,
-} from '../internal/validate.js';
+} from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
 
 /** How {@link interruptAfter} ends the stream it stops. */

@@ -3,9 +3,9 @@ import type { StreamChunk } from '../chunk.js';
 import { isProviderError } from '../errors/ProviderError.js';
 import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
-import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertScheduler } from '../internal/validate.js';
-import { Forwarder } from '../internal/forwarder.js';
-import { trackChunk } from '../internal/partial.js';
+import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertScheduler } from '../optionChecks.js';
+import { Forwarder } from './forwarder.js';
+import { trackChunk } from './trackChunk.js';
 import { StreamingResponse } from '../response.js';
 
 /** The {@link retryStream} configuration. */

@@ -1,6 +1,6 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
-import { assertObject, assertScheduler } from '../internal/validate.js';
+import { assertObject, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
 
 /** The {@link scanResponse} configuration. */

@@ -1,7 +1,7 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { ChunkMetadata, StreamChunk } from '../chunk.js';
-import { assertObject, assertScheduler } from '../internal/validate.js';
-import { mergeObjects } from '../internal/objects.js';
+import { assertObject, assertScheduler } from '../optionChecks.js';
+import { mergeObjects } from '../mergeObjects.js';
 
 /** Progress of a stream up to and including one chunk, in `chunk.metadata.metrics`. */
 export interface StreamMetrics {

@@ -1,10 +1,10 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutError.js';
-import { assertObject, assertPositiveNumber, assertScheduler } from '../internal/validate.js';
+import { assertObject, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
-import { Forwarder } from '../internal/forwarder.js';
-import { trackChunk } from '../internal/partial.js';
+import { Forwarder } from './forwarder.js';
+import { trackChunk } from './trackChunk.js';
 
 /** The {@link timeoutStream} configuration: at least one of the three deadlines, in every combination. */
 export interface TimeoutStreamConfig {

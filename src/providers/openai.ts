@@ -12,25 +12,15 @@ import type {
 } from 'openai/resources/chat/completions';
 import { finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError } from '../errors/ProviderError.js';
-import { toolJsonSchema } from '../agent/tools.js';
-import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber } from '../internal/validate.js';
-import type { ChatRequest, Message, Provider, ProviderInfo } from './provider.js';
-import {
-  assertChatRequest,
-  buildRequestBody,
-  clockOf,
-  contentMetadata,
-  loadSdk,
-  networkError,
-  parseToolArguments,
-  readEnv,
-  redact,
-  retryAfterMs,
-  sdkStream,
-  type ChunkSink,
-  type StreamDecoder,
-} from './internal.js';
-import { mergeObjects } from '../internal/objects.js';
+import { toolJsonSchema } from '../tools/tool.js';
+import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber } from '../optionChecks.js';
+import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
+import { buildRequestBody, networkError, redact, retryAfterMs } from './failures.js';
+import { clockOf, readEnv } from './defaults.js';
+import { contentMetadata, parseToolArguments } from './wire.js';
+import { loadSdk } from './loadSdk.js';
+import { sdkStream, type ChunkSink, type StreamDecoder } from './sdkStream.js';
+import { mergeObjects } from '../mergeObjects.js';
 
 
 /** Where `maxTokens` goes in the request body. */

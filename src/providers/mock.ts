@@ -1,7 +1,7 @@
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../chunk.js';
-import { assertNonNegativeNumber, assertPositiveInteger, assertScheduler } from '../internal/validate.js';
-import { mergeObjects } from '../internal/objects.js';
+import { assertNonNegativeNumber, assertPositiveInteger, assertScheduler } from '../optionChecks.js';
+import { mergeObjects } from '../mergeObjects.js';
 
 export interface MockStreamConfig {
   /** Characters (code points) per content chunk. @default 10 */

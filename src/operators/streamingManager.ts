@@ -8,10 +8,10 @@ import {
   type MonoTypeOperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
-import type { StreamChunk } from './chunk.js';
-import { assertObject, assertOneOf, assertPositiveNumber, assertScheduler } from './internal/validate.js';
-import { interruptStream, type InterruptMode } from './operators/interruptAfter.js';
-import { timeoutStream, type TimeoutStreamConfig } from './operators/timeoutStream.js';
+import type { StreamChunk } from '../chunk.js';
+import { assertObject, assertOneOf, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
+import { interruptStream, type InterruptMode } from './interruptAfter.js';
+import { timeoutStream, type TimeoutStreamConfig } from './timeoutStream.js';
 
 /** The {@link StreamingManager} configuration. */
 export interface StreamingManagerConfig {

@@ -1,6 +1,6 @@
 import type { ObservableInput } from 'rxjs';
 import type { StandardSchemaV1 } from './standardSchema.js';
-import { assertFunction } from '../internal/validate.js';
+import { assertFunction } from '../optionChecks.js';
 
 /** A JSON Schema object describing a tool's arguments. */
 export type JsonSchema = Readonly<Record<string, unknown>>;

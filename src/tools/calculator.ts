@@ -1,5 +1,5 @@
 import { CalculatorError } from '../errors/CalculatorError.js';
-import { defineTool, type Tool } from './tools.js';
+import { defineTool, type Tool } from './tool.js';
 
 /** Longest expression accepted, in characters. */
 export const MAX_EXPRESSION_LENGTH = 1000;

@@ -1,0 +1,136 @@
+import { ProviderError } from '../errors/ProviderError.js';
+
+/** What the guard tells its caller: how many non-blank NDJSON lines it passed on. */
+export interface NdjsonLines {
+  lines?: number;
+}
+
+/**
+ * Passes a newline-delimited JSON body through and fails it with a 'malformed_response' `ProviderError` at
+ * the first line that is not JSON; the lines before it are delivered first (the error is raised on the next
+ * read). Bytes pass through untouched: a line that starts with '{' and ends with '}' is taken as JSON without
+ * parsing (the SDK parses it next; `seen.lines` counts them so the decoder can tell when the SDK skipped
+ * one), anything else is decoded and parsed. An unterminated trailing fragment that is not JSON (the
+ * connection ended mid-line) is dropped, so the SDK reports the stream as incomplete.
+ */
+export function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: NdjsonLines, provider: string): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let tail: Uint8Array = EMPTY_BYTES; // the current line's bytes not yet passed on
+  let failure: ProviderError | undefined;
+
+  let lines = 0;
+  /** Checks bytes[start, end): one line without its newline. */
+  const check = (bytes: Uint8Array, start: number, end: number): boolean => {
+    const kind = lineKind(bytes, start, end);
+    if (kind === 'blank') return true;
+    if (kind === 'object' || isJson(new TextDecoder().decode(bytes.subarray(start, end)))) {
+      seen.lines = ++lines;
+      return true;
+    }
+    failure = new ProviderError(`${provider}: malformed JSON line in the stream: ${truncate(new TextDecoder().decode(bytes.subarray(start, end)))}`, {
+      provider,
+      code: 'malformed_response',
+      retryable: false,
+    });
+    return false;
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (failure) {
+            controller.error(failure);
+            void reader.cancel(failure).catch(() => undefined);
+            return;
+          }
+          const { done, value } = await reader.read();
+          if (done) {
+            if (tail.length > 0 && lineKind(tail, 0, tail.length) !== 'blank' && check(tail, 0, tail.length)) controller.enqueue(tail);
+            failure = undefined; // a fragment that is not JSON is dropped, not an error
+            controller.close();
+            return;
+          }
+          const bytes = searchable(value);
+          let start = 0;
+          let enqueued = false;
+          if (tail.length > 0) {
+            // Only the line begun in an earlier read is copied, with its rest from this read.
+            const nl = bytes.indexOf(NEWLINE);
+            if (nl === -1) {
+              tail = concatBytes(tail, bytes);
+              continue;
+            }
+            const line = concatBytes(tail, bytes.subarray(0, nl + 1));
+            tail = EMPTY_BYTES;
+            if (!check(line, 0, line.length - 1)) continue;
+            controller.enqueue(line);
+            enqueued = true;
+            start = nl + 1;
+          }
+          const from = start;
+          for (let nl = bytes.indexOf(NEWLINE, start); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
+            if (!check(bytes, start, nl)) break;
+            start = nl + 1;
+          }
+          if (!failure && start < bytes.length) tail = new Uint8Array(bytes.subarray(start));
+          if (start > from) {
+            controller.enqueue(bytes.subarray(from, start));
+            enqueued = true;
+          }
+          if (enqueued) return;
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+const NEWLINE = 0x0a;
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** Of bytes[start, end): 'object' when the first and last non-blank bytes are '{' and '}', 'blank' for whitespace only. */
+function lineKind(bytes: Uint8Array, start: number, end: number): 'blank' | 'object' | 'other' {
+  let first = start;
+  let last = end - 1;
+  while (first <= last && isBlankByte(bytes[first]!)) first++;
+  if (first > last) return 'blank';
+  while (isBlankByte(bytes[last]!)) last--;
+  return bytes[first] === 0x7b && bytes[last] === 0x7d ? 'object' : 'other';
+}
+
+function isBlankByte(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0d;
+}
+
+/**
+ * The bytes as a Node `Buffer` view when there is one (no copy): its `indexOf` finds a newline about 3x
+ * faster than `Uint8Array`'s, which is the guard's whole per-line cost.
+ */
+function searchable(bytes: Uint8Array): Uint8Array {
+  const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, byteOffset: number, length: number): Uint8Array } }).Buffer;
+  return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+function isJson(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function truncate(text: string, max = 120): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}

@@ -1,0 +1,145 @@
+/**
+ * The SDK stream driver the three SDK providers share: the cold, abortable Observable around an SDK stream.
+ * Wire formats stay in each provider's own file.
+ */
+import { Observable, type SchedulerLike } from 'rxjs';
+import type { ChunkMetadata, StreamChunk } from '../chunk.js';
+import { StreamingResponse } from '../response.js';
+import { ProviderError, isProviderError } from '../errors/ProviderError.js';
+import { redact } from './failures.js';
+
+export interface ChunkSink {
+  /** Emits a chunk downstream (dropped once the subscriber has gone). */
+  next(chunk: StreamChunk): void;
+  /** Emits a non-final chunk stamped with the stream's clock: the per-delta hot path, no options object. */
+  content(content: string, metadata: ChunkMetadata): void;
+}
+
+/** Turns one provider's wire events into chunks; `end` emits the final chunk or throws if the stream ended early. */
+export interface StreamDecoder<TEvent> {
+  event(event: TEvent): void;
+  end(): void;
+}
+
+export interface SdkStreamSpec<TEvent> {
+  /** The provider's name, for errors. */
+  readonly provider: string;
+  /** The clock for chunk timestamps. */
+  readonly clock: SchedulerLike;
+  /** Sends the request; must honour `signal` (also before headers arrive). */
+  open(signal: AbortSignal): Promise<AsyncIterable<TEvent>>;
+  decoder(sink: ChunkSink): StreamDecoder<TEvent>;
+  /** Maps anything thrown (SDK errors, network errors) to a `ProviderError`. */
+  toError(error: unknown): ProviderError;
+  /**
+   * Whether the SDK's iterator reads the response body to its end (OpenAI's and Anthropic's SSE streams do).
+   * Then a stream that completed holds no request and teardown skips the abort. Ollama's iterator stops at
+   * the `done` line and leaves the body open, so its request is aborted at teardown even after completion.
+   */
+  readonly readsBodyToEnd?: boolean;
+  /** Extra teardown when the request is aborted (Ollama's iterator `abort()`). */
+  teardown?(stream: AsyncIterable<TEvent> | undefined): void;
+}
+
+/**
+ * A cold Observable over an SDK stream: each subscription opens one request, unsubscribing aborts it.
+ * Errors after unsubscribe (the SDK's AbortError) are swallowed; everything else becomes a `ProviderError`.
+ */
+export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<StreamChunk> {
+  return new Observable<StreamChunk>((subscriber) => {
+    const controller = new AbortController();
+    let stream: AsyncIterable<TEvent> | undefined;
+    const { clock } = spec;
+    // What was delivered, so a failure mid-stream carries it (text only: ~1 byte a char).
+    const partial = new StreamingResponse({ keepChunks: false, scheduler: clock });
+    const deliver = (c: StreamChunk): void => {
+      partial.addChunk(c);
+      subscriber.next(c);
+    };
+    const sink: ChunkSink = {
+      next: deliver,
+      content: (content, metadata) => deliver({ content, metadata, isFinal: false, timestamp: clock.now() }),
+    };
+
+    let finished = false;
+    /** Whether a throw comes from the decoder (bad wire data) rather than the SDK's iterator (network). */
+    let decoding = false;
+    const run = async (): Promise<void> => {
+      stream = await spec.open(controller.signal);
+      if (subscriber.closed) return;
+      const decoder = spec.decoder(sink);
+      try {
+        for await (const event of stream) {
+          if (subscriber.closed) return;
+          decoding = true;
+          decoder.event(event);
+          decoding = false;
+        }
+        if (subscriber.closed) return;
+        decoding = true;
+        decoder.end();
+      } catch (error) {
+        throw decoding ? decodeError(spec.provider, error) : error;
+      }
+      finished = true;
+      subscriber.complete();
+    };
+
+    run().catch((error: unknown) => {
+      if (subscriber.closed || controller.signal.aborted) return;
+      const failure = isProviderError(error) ? error : safely(spec, error);
+      const carries = partial.chunkCount > 0 && typeof failure.withPartialResponse === 'function';
+      subscriber.error(carries ? failure.withPartialResponse(partial.end()) : failure);
+    });
+
+    return () => {
+      // A body read to its end holds nothing to release: no abort (it costs ~40 µs of event dispatch).
+      if (finished && spec.readsBodyToEnd === true) return;
+      controller.abort(abortReason());
+      spec.teardown?.(stream);
+    };
+  });
+}
+
+let unsubscribed: Error | undefined;
+
+/**
+ * The reason every teardown aborts with: an AbortError made once. `abort()` without a reason builds a new
+ * DOMException (a stack trace, ~6 µs) per request; nothing reads it, since errors after unsubscribe are dropped.
+ */
+function abortReason(): Error {
+  unsubscribed ??=
+    typeof DOMException === 'function'
+      ? new DOMException('The subscription ended', 'AbortError')
+      : Object.assign(new Error('The subscription ended'), { name: 'AbortError' });
+  return unsubscribed;
+}
+
+/** `spec.toError`, which must not throw: a mapping that fails still ends the stream with a `ProviderError`. */
+function safely(spec: SdkStreamSpec<unknown>, error: unknown): ProviderError {
+  try {
+    return spec.toError(error);
+  } catch (mappingError) {
+    return new ProviderError(redact(`${spec.provider}: the request failed: ${error instanceof Error ? error.message : String(error)}`), {
+      provider: spec.provider,
+      retryable: false,
+      cause: mappingError,
+    });
+  }
+}
+
+/**
+ * What a decoder threw. Decoders throw `ProviderError`s for bad wire data on purpose; anything else they
+ * throw is a wire shape they could not read — not a network failure, so not retryable.
+ */
+function decodeError(provider: string, error: unknown): unknown {
+  if (isProviderError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProviderError(`${provider}: could not read the stream: ${message}`, {
+    provider,
+    code: 'malformed_response',
+    retryable: false,
+    cause: error,
+  });
+}
+

@@ -1,0 +1,47 @@
+/** Wire helpers the SDK providers share: tool-call arguments as they arrive and as requests need them, chunk metadata. */
+import type { ChunkMetadata } from '../chunk.js';
+
+/** Tool-call arguments from the wire: '' means none (`{}`); malformed JSON stays the raw string so the agent can report it to the model. */
+export function parseToolArguments(raw: string): unknown {
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Tool-call arguments as the object Anthropic's `tool_use.input` and Ollama's `arguments` require: an
+ * object as it is, malformed arguments kept as a raw string re-parsed if possible, anything else `{}`.
+ */
+export function toolArgumentsObject(args: unknown): Record<string, unknown> {
+  if (isRecord(args)) return args;
+  if (typeof args === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(args);
+      if (isRecord(parsed)) return parsed;
+    } catch {
+      // not JSON: no arguments
+    }
+  }
+  return {};
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Metadata for a provider's chunks: `{ provider, model, eventType, ...extra }`. Without `extra` (plain
+ * content) it is one frozen object shared while model and event type stay the same (chunks are immutable),
+ * so the hot path allocates no metadata per chunk.
+ */
+export function contentMetadata(provider: string): (model: string, eventType: string, extra?: ChunkMetadata) => ChunkMetadata {
+  let last: ChunkMetadata | undefined;
+  return (model, eventType, extra) => {
+    if (last === undefined || last.model !== model || last.eventType !== eventType) last = Object.freeze({ provider, model, eventType });
+    return extra ? { ...last, ...extra } : last; // `last` is frozen: the spread stays on V8's fast path
+  };
+}
+
