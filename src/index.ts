@@ -30,6 +30,8 @@ export { anthropic, ANTHROPIC_DEFAULT_MODEL, ANTHROPIC_DEFAULT_MAX_TOKENS } from
 export type { AnthropicProviderOptions } from './providers/anthropic.js';
 export { ollama } from './providers/ollama.js';
 export type { OllamaProviderOptions, OllamaThink, OllamaDurations } from './providers/ollama.js';
+export { createProvider, providerForModel, PROVIDER_NAMES } from './providers/byName.js';
+export type { ProviderName, ProviderSettings } from './providers/byName.js';
 
 // Operators
 export { timeoutStream } from './operators/timeoutStream.js';
@@ -50,8 +52,8 @@ export { StreamingManager } from './operators/streamingManager.js';
 export type { StreamingManagerConfig, ManagedStreamOptions } from './operators/streamingManager.js';
 
 // Agents and tools
-export { Agent, providerForModel, PROVIDER_NAMES } from './agent/agent.js';
-export type { AgentConfig, AgentResponse, AgentStream, GenerationParams, StreamParams, ProviderName } from './agent/agent.js';
+export { Agent } from './agent/agent.js';
+export type { AgentConfig, AgentResponse, AgentStream, GenerationParams, StreamParams } from './agent/agent.js';
 export type { HistoryMessage, Turn, TurnStatus } from './agent/history.js';
 export type { ToolResult } from './agent/toolLoop.js';
 export { checkToolArguments } from './tools/tool.js';

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Observable, Subject, of, throwError } from 'rxjs';
-import { Agent, providerForModel } from '../src/agent/agent.js';
+import { Agent } from '../src/agent/agent.js';
+import { providerForModel } from '../src/providers/byName.js';
 import { calculator } from '../src/tools/calculator.js';
 import { defineTool } from '../src/tools/tool.js';
 import type { StreamChunk } from '../src/chunk.js';

@@ -4,19 +4,12 @@ import { isStreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import { assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger, assertPositiveNumber } from '../optionChecks.js';
 import { toAsyncIterable } from '../interop/asyncIterable.js';
 import { collectResponse } from '../operators/collectResponse.js';
-import { anthropic } from '../providers/anthropic.js';
-import { ollama } from '../providers/ollama.js';
-import { openai } from '../providers/openai.js';
+import { createProvider, isProvider, providerForModel, type ProviderName, type ProviderSettings } from '../providers/byName.js';
 import { assertMessages, type ChatRequest, type Message, type Provider, type ProviderInfo } from '../providers/provider.js';
 import { ConversationHistory, type HistoryMessage, type TurnStatus } from './history.js';
 import { toolLoop, type ToolResult, type TurnProgress } from './toolLoop.js';
 import type { Tool } from '../tools/tool.js';
 import { mergeObjects } from '../mergeObjects.js';
-
-/** The providers an agent can create by name. */
-export type ProviderName = 'openai' | 'anthropic' | 'ollama';
-
-export const PROVIDER_NAMES: readonly ProviderName[] = Object.freeze(['openai', 'anthropic', 'ollama'] as const);
 
 /**
  * Generation parameters: set on the agent, overridden per call (`providerOptions` are merged, per-call
@@ -92,16 +85,6 @@ class AgentStreamObservable extends Observable<StreamChunk> implements AgentStre
   }
 }
 
-/**
- * Picks the provider for a model name: `gpt-*`, `chatgpt-*` and `o<digit>*` → 'openai', `claude-*` →
- * 'anthropic', anything else → 'ollama' (local models such as 'llama3.2').
- */
-export function providerForModel(model: string): ProviderName {
-  if (/^(gpt-|chatgpt-|o\d)/i.test(model)) return 'openai';
-  if (/^claude-/i.test(model)) return 'anthropic';
-  return 'ollama';
-}
-
 const DEFAULT_MODEL = 'gpt-4o-mini';
 const NO_TOOL_RESULTS: readonly ToolResult[] = Object.freeze([]);
 
@@ -163,7 +146,7 @@ export class Agent {
     // A provider named without a model uses that provider's default model.
     this.#provider = isProvider(provider)
       ? provider
-      : createProvider(provider ?? providerForModel(config.model ?? DEFAULT_MODEL), { model: config.model, apiKey, baseURL, scheduler });
+      : agentProvider(provider ?? providerForModel(config.model ?? DEFAULT_MODEL), { model: config.model, apiKey, baseURL, scheduler });
     this.model = config.model ?? this.#provider.model;
     for (const tool of config.tools ?? []) this.addTool(tool);
   }
@@ -303,31 +286,12 @@ export class Agent {
   }
 }
 
-function isProvider(value: unknown): value is Provider {
-  return typeof value === 'object' && value !== null && typeof (value as Provider).stream === 'function';
-}
-
-interface ProviderSettings {
-  readonly model: string | undefined;
-  readonly apiKey: string | undefined;
-  readonly baseURL: string | undefined;
-  readonly scheduler: SchedulerLike;
-}
-
-function createProvider(name: unknown, { model, apiKey, baseURL, scheduler }: ProviderSettings): Provider {
-  const common = { scheduler, ...(model === undefined ? {} : { model }), ...(apiKey === undefined ? {} : { apiKey }) };
-  switch (name) {
-    case 'openai':
-      return openai({ ...common, ...(baseURL === undefined ? {} : { baseURL }) });
-    case 'anthropic':
-      return anthropic({ ...common, ...(baseURL === undefined ? {} : { baseURL }) });
-    case 'ollama':
-      return ollama({ ...common, ...(baseURL === undefined ? {} : { host: baseURL }) });
-    default:
-      throw new TypeError(
-        `Agent: unknown provider ${typeof name === 'string' ? JSON.stringify(name) : typeof name}; ` +
-          `use one of ${PROVIDER_NAMES.map((n) => `'${n}'`).join(', ')} or pass a Provider instance`,
-      );
+function agentProvider(name: ProviderName, settings: ProviderSettings): Provider {
+  try {
+    return createProvider(name, settings);
+  } catch (error) {
+    if (error instanceof TypeError) throw new TypeError(`Agent: ${error.message}`);
+    throw error;
   }
 }
 
