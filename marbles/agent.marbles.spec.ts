@@ -13,7 +13,7 @@ import { map, take, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { Agent } from '../src/agent/agent.js';
 import { calculator } from '../src/tools/calculator.js';
-import type { ToolResult } from '../src/agent/toolLoop.js';
+import type { ToolResult } from '../src/chunk.js';
 import { defineTool } from '../src/tools/tool.js';
 import type { StreamChunk } from '../src/chunk.js';
 import { MaxToolRoundsError } from '../src/errors/MaxToolRoundsError.js';

@@ -14,7 +14,7 @@
  * bufferChunks({ boundary: 'line' })
  * result:  ---x-(yz)-G|           x = 'Hello\n', y = 'World\n', z = 'A\n', G = 'BC' (final)
  */
-import { take } from 'rxjs';
+import { map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
 import { bufferChunks } from '../src/operators/bufferChunks.js';
@@ -238,10 +238,10 @@ describe('bufferChunks', () => {
     });
   });
 
-  it('never merges tool results: each passes alone, after what was held', () => {
+  it('never merges a standalone chunk (an agent\'s tool result): each passes alone, after what was held', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const result = (toolCallId: string, value: string): StreamChunk =>
-        c('', 0, { ...meta, eventType: 'tool_result', toolResult: { toolCallId, name: 'echo', result: value } });
+        c('', 0, { ...meta, eventType: 'tool_result', toolResult: { toolCallId, name: 'echo', result: value }, standalone: true });
       const source = cold('-a-r----s----b-F|', { a: c('Hi'), r: result('c0', 'one'), s: result('c1', 'two'), b: c('Bye'), F: fin('') });
       expectObservable(source.pipe(bufferChunks(4))).toBe('---(ar)-s------G|', {
         a: c('Hi'),
@@ -250,6 +250,16 @@ describe('bufferChunks', () => {
         G: fin('Bye'),
       });
       expectSubscriptions(source.subscriptions).toBe('^---------------!');
+    });
+  });
+
+  it('knows no agent: a chunk with a toolResult but not marked standalone merges like any other', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-r-b-F|', { a: c('Hi'), r: c(' there', 0, { ...meta, toolResult: { toolCallId: 'c0', name: 'echo', result: 1 } }), b: c('!'), F: fin('') });
+      expectObservable(source.pipe(bufferChunks(3), map((x) => [x.content, x.isFinal]))).toBe('-----x-G|', {
+        x: ['Hi there!', false],
+        G: ['', true],
+      });
     });
   });
 

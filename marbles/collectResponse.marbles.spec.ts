@@ -8,12 +8,13 @@
  *
  * source:   --a--b--#
  * collectResponse()
- * result:   --------#              # = StreamInterruptedError reason 'error', partialResponse 'ab' (2 chunks)
+ * result:   --------#              # = the source's error, its class kept, partialResponse 'ab' (2 chunks)
  * upstream: ^-------!
  */
 import { catchError, map, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
+import { ProviderError } from '../src/errors/ProviderError.js';
 import { StreamInterruptedError, isStreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { collectResponse } from '../src/operators/collectResponse.js';
@@ -100,7 +101,25 @@ describe('collectResponse', () => {
     });
   });
 
-  it('turns a source error into a StreamInterruptedError whose partial response holds every chunk seen', () => {
+  it('keeps a ProviderError a ProviderError: a copy whose partial response holds every chunk seen', () => {
+    const caught: unknown[] = [];
+    const denied = new ProviderError('401 Incorrect API key', { provider: 'openai', status: 401 });
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('--a--b--#', values, denied);
+      const result = source.pipe(collectResponse());
+      const partialResponse = new StreamingResponse().addChunk(values.a).addChunk(values.b);
+      expectObservable(result).toBe('--------#', undefined, denied.withPartialResponse(partialResponse));
+      expectSubscriptions(source.subscriptions).toBe(['^-------!', '^-------!']);
+      result.subscribe({ error: (error: unknown) => caught.push(error) });
+    });
+    const error = caught[0] as ProviderError;
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).not.toBeInstanceOf(StreamInterruptedError);
+    expect([error.status, error.retryable, error.partialResponse?.completeText]).toEqual([401, false, 'ab']);
+    expect(denied.partialResponse).toBeUndefined();
+  });
+
+  it('wraps a foreign error in a StreamInterruptedError whose partial response holds every chunk seen', () => {
     const caught: StreamingResponse[] = [];
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('--a--b--#', values, new Error('socket hang up'));

@@ -20,7 +20,8 @@
 import { Subject, of, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
-import { StreamInterruptedError, type InterruptReason } from '../src/errors/StreamInterruptedError.js';
+import type { InterruptReason } from '../src/chunk.js';
+import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { interruptAfter } from '../src/operators/interruptAfter.js';
 import { StreamingResponse } from '../src/response.js';
 import { testScheduler } from './helpers.js';
@@ -119,6 +120,20 @@ describe('interruptAfter', () => {
       expectSubscriptions(source.subscriptions).toBe(['^---!', '^---------!']);
       expectSubscriptions(notifier.subscriptions).toBe('^---!');
       expectSubscriptions(quiet.subscriptions).toBe('^!');
+    });
+  });
+
+  it('reports the given reason when the notifier stops the stream (a Stop button, a manager)', () => {
+    testScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b-c-d-F|', values);
+      const notifier = hot('----x');
+      expectObservable(source.pipe(interruptAfter({ notifier, reason: 'stop-button' }))).toBe('-a-b(I|)', { ...values, I: interrupted('stop-button', 4) });
+      expectObservable(source.pipe(interruptAfter({ notifier, reason: 'stop-button', mode: 'error' }))).toBe(
+        '-a-b#',
+        values,
+        interruptedError('stop-button', 'HelloHello', 2),
+      );
+      expectSubscriptions(source.subscriptions).toBe(['^---!', '^---!']);
     });
   });
 
@@ -261,5 +276,6 @@ describe('interruptAfter', () => {
     expect(() => interruptAfter({ signal: {} as AbortSignal })).toThrow(/signal/);
     expect(() => interruptAfter({ chars: 5, mode: 'stop' as 'error' })).toThrow(/mode/);
     expect(() => interruptAfter({ chars: 5, scheduler: null as unknown as undefined })).toThrow(/scheduler/);
+    expect(() => interruptAfter({ chars: 5, reason: '' })).toThrow(/reason/);
   });
 });

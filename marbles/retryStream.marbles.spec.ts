@@ -15,7 +15,7 @@ import { Observable, defer, type SchedulerLike } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chunk, finalChunk, type StreamChunk } from '../src/chunk.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
-import { StreamInterruptedError, toStreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
+import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { retryStream } from '../src/operators/retryStream.js';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
@@ -92,7 +92,7 @@ describe('retryStream', () => {
         expectObservable(attempts(first, second).pipe(retryStream({ delay: 10 }))).toBe(
           expected,
           values,
-          toStreamInterruptedError(unavailable, partialOf(values, 'a')),
+          unavailable.withPartialResponse(partialOf(values, 'a')),
         );
         expectSubscriptions(first.subscriptions).toBe(firstSubs);
         expectSubscriptions(second.subscriptions).toBe(secondSubs);
@@ -167,8 +167,8 @@ describe('retryStream', () => {
       });
     });
 
-    it('delay as a function gets (attempt, error) and returns the wait', () => {
-      const delay = vi.fn((attempt: number, _error: unknown) => attempt * 7);
+    it('delay as a function gets (error, retryCount), as RxJS\'s retry and retryIf do, and returns the wait', () => {
+      const delay = vi.fn((_error: unknown, retryCount: number) => retryCount * 7);
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('-#', values, unavailable);
         // waits 7, 14
@@ -178,8 +178,8 @@ describe('retryStream', () => {
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
       expect(delay.mock.calls).toEqual([
-        [1, unavailable],
-        [2, unavailable],
+        [unavailable, 1],
+        [unavailable, 2],
       ]);
     });
 
@@ -297,25 +297,39 @@ describe('retryStream', () => {
         const subs = '       ^-------!';
         const expected = '   --a--b--#';
 
-        expectObservable(source.pipe(retryStream({ delay: 10 }))).toBe(expected, values, toStreamInterruptedError(unavailable, partialOf(values, 'a', 'b')));
+        expectObservable(source.pipe(retryStream({ delay: 10 }))).toBe(expected, values, unavailable.withPartialResponse(partialOf(values, 'a', 'b')));
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
     });
 
-    it('wraps the original error as cause, with reason error', () => {
+    it('keeps a ProviderError\'s class after content: a copy carrying the partial response', () => {
       testScheduler().run(({ cold, expectSubscriptions, flush }) => {
         const source = cold('--a--#', values, unavailable);
         let error: unknown;
         source.pipe(retryStream({ delay: 10 })).subscribe({ error: (e: unknown) => (error = e) });
         flush();
 
+        expect(error).toBeInstanceOf(ProviderError);
+        expect(error).not.toBeInstanceOf(StreamInterruptedError);
+        const failed = error as ProviderError;
+        expect([failed.message, failed.status, failed.retryable]).toEqual([unavailable.message, unavailable.status, true]);
+        expect(failed.partialResponse?.completeText).toBe('Hel');
+        expectSubscriptions(source.subscriptions).toBe('^----!');
+      });
+    });
+
+    it('wraps a foreign error after content as the cause of a StreamInterruptedError, reason error', () => {
+      testScheduler().run(({ cold, flush }) => {
+        const foreign = new Error('socket hang up');
+        const source = cold('--a--#', values, foreign);
+        let error: unknown;
+        source.pipe(retryStream({ delay: 10, retryIf: () => true })).subscribe({ error: (e: unknown) => (error = e) });
+        flush();
+
         expect(error).toBeInstanceOf(StreamInterruptedError);
         const interrupted = error as StreamInterruptedError;
-        expect(interrupted.message).toBe('Stream failed after 1 chunk(s): Service unavailable');
-        expect(interrupted.reason).toBe('error');
-        expect(interrupted.cause).toBe(unavailable);
-        expect(interrupted.partialResponse.completeText).toBe('Hel');
-        expectSubscriptions(source.subscriptions).toBe('^----!');
+        expect(interrupted.message).toBe('Stream failed after 1 chunk(s): socket hang up');
+        expect([interrupted.reason, interrupted.cause, interrupted.partialResponse.completeText]).toEqual(['error', foreign, 'Hel']);
       });
     });
 
@@ -365,7 +379,7 @@ describe('retryStream', () => {
     it('an invalid wait from a delay function errors the result', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
         const source = cold('--#', values, unavailable);
-        const error = new RangeError('retryStream: delay(attempt, error) must be a non-negative finite number, got -1');
+        const error = new RangeError('retryStream: delay(error, retryCount) must be a non-negative finite number, got -1');
 
         expectObservable(source.pipe(retryStream({ delay: () => -1 }))).toBe('--#', values, error);
         expectSubscriptions(source.subscriptions).toBe('^-!');

@@ -11,7 +11,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
-import { streamMetrics, type StreamMetrics } from '../src/operators/streamMetrics.js';
+import type { StreamMetrics } from '../src/chunk.js';
+import { streamMetrics } from '../src/operators/streamMetrics.js';
 import { testScheduler } from './helpers.js';
 
 const meta: ChunkMetadata = { provider: 'openai' };

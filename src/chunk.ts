@@ -33,23 +33,87 @@ export type FinishReason =
   | 'error'
   | (string & {});
 
+/** The outcome of one tool call an agent ran: reported on a chunk as `metadata.toolResult` and sent back to the model. */
+export type ToolResult =
+  | { readonly toolCallId: string; readonly name: string; readonly result: unknown }
+  | { readonly toolCallId: string; readonly name: string; readonly error: string };
+
+/**
+ * Why a stream was stopped: 'timeout', an `interruptAfter` limit ('chars', 'chunks', 'time', 'when',
+ * 'notifier', 'signal'), 'manager' (`StreamingManager.interrupt`) or 'error' (the source failed; see `cause`).
+ */
+export type InterruptReason =
+  | 'timeout'
+  | 'chars'
+  | 'chunks'
+  | 'time'
+  | 'when'
+  | 'notifier'
+  | 'signal'
+  | 'manager'
+  | 'error'
+  | (string & {});
+
+/** Progress of a stream up to and including one chunk, in `chunk.metadata.metrics` (added by `streamMetrics`). */
+export interface StreamMetrics {
+  /** ms since the stream was subscribed. */
+  readonly elapsedMs: number;
+  /** ms from subscribing to the first chunk (time to first token). */
+  readonly timeToFirstChunkMs: number;
+  /** Chunks so far, this one included. */
+  readonly chunks: number;
+  /** Characters of content so far (`string.length`). */
+  readonly chars: number;
+  /**
+   * Output tokens so far: an estimate of `ceil(chars / 4)`, or on the final chunk the provider's
+   * `usage.outputTokens` when it reports one.
+   */
+  readonly tokens: number;
+  /** `tokens` per second of `elapsedMs`; 0 while no time has passed. */
+  readonly tokensPerSecond: number;
+}
+
+/**
+ * What a chunk says besides its text. Every field the library itself writes is declared here; other keys
+ * (a user's own, a provider's extras) are allowed and pass through every operator.
+ */
 export interface ChunkMetadata {
   /** 'openai' | 'anthropic' | 'ollama' | 'mock' | ... */
   readonly provider?: string;
   readonly model?: string;
-  /** The wire event that produced the chunk (Anthropic: 'content_block_delta', ...). */
+  /** The wire event that produced the chunk (Anthropic: 'content_block_delta', ...; the agent: 'tool_calls', 'tool_result'). */
   readonly eventType?: string;
   readonly finishReason?: FinishReason;
   /** The provider's own finish word: 'end_turn', 'max_tokens', 'tool_use', ... */
   readonly rawFinishReason?: string;
-  /** On the final chunk whenever the provider reports it. */
+  /** On the final chunk whenever the provider reports it (an agent's: summed over its tool rounds). */
   readonly usage?: Usage;
-  /** Complete, parsed calls, on the final chunk. */
+  /** Complete, parsed calls, on the final chunk (an agent's: every call it ran in the turn). */
   readonly toolCalls?: readonly ToolCall[];
   /** Streamed argument fragments as they arrive. */
   readonly toolCallDelta?: ToolCallDelta;
   /** Reasoning delta; never mixed into `content`. */
   readonly thinking?: string;
+  /**
+   * Discard what was accumulated: a restarted attempt begins. Operators that accumulate (collectResponse,
+   * scanResponse, bufferChunks, streamMetrics, interruptAfter's counts) start over at this chunk.
+   */
+  readonly reset?: boolean;
+  /**
+   * An event of its own, never merged with other chunks: `bufferChunks` flushes what it holds and passes it
+   * alone. The agent sets it on tool results; set it on any chunk of yours that must stay whole.
+   */
+  readonly standalone?: boolean;
+  /** The agent ran a tool call: its result or error (one chunk per call, `eventType: 'tool_result'`). */
+  readonly toolResult?: ToolResult;
+  /** On an agent's final chunk after tool rounds: what each call returned, in call order. */
+  readonly toolResults?: readonly ToolResult[];
+  /** On an agent's final chunk after tool rounds: how many rounds of tool calls ran. */
+  readonly toolRounds?: number;
+  /** On the final chunk of a stream `interruptAfter` or a `StreamingManager` stopped (`finishReason: 'interrupted'`): why. */
+  readonly interruptedBy?: InterruptReason;
+  /** Added by `streamMetrics`: the stream's progress up to this chunk. */
+  readonly metrics?: StreamMetrics;
   readonly [key: string]: unknown;
 }
 

@@ -1,6 +1,17 @@
 // Data
 export { chunk, finalChunk, isStreamChunk } from './chunk.js';
-export type { StreamChunk, ChunkMetadata, ChunkInit, Usage, ToolCall, ToolCallDelta, FinishReason } from './chunk.js';
+export type {
+  StreamChunk,
+  ChunkMetadata,
+  ChunkInit,
+  Usage,
+  ToolCall,
+  ToolCallDelta,
+  ToolResult,
+  FinishReason,
+  InterruptReason,
+  StreamMetrics,
+} from './chunk.js';
 export { StreamingResponse } from './response.js';
 export type { StreamingResponseOptions } from './response.js';
 
@@ -8,10 +19,12 @@ export type { StreamingResponseOptions } from './response.js';
 export { AgenticraftError, isAgenticraftError } from './errors/AgenticraftError.js';
 export { ProviderError, isProviderError, isRetryableStatus } from './errors/ProviderError.js';
 export type { ProviderErrorOptions } from './errors/ProviderError.js';
-export { StreamInterruptedError, isStreamInterruptedError, toStreamInterruptedError } from './errors/StreamInterruptedError.js';
-export type { InterruptReason, StreamInterruptedErrorOptions } from './errors/StreamInterruptedError.js';
+export { StreamInterruptedError, isStreamInterruptedError, withPartialResponse } from './errors/StreamInterruptedError.js';
+export type { StreamInterruptedErrorOptions } from './errors/StreamInterruptedError.js';
 export { StreamTimeoutError, isStreamTimeoutError } from './errors/StreamTimeoutError.js';
 export type { StreamTimeoutErrorOptions, TimeoutPhase } from './errors/StreamTimeoutError.js';
+export { ToolError, isToolError } from './errors/ToolError.js';
+export type { ToolErrorOptions } from './errors/ToolError.js';
 
 // Sources
 export { mockStream } from './providers/mock.js';
@@ -45,7 +58,7 @@ export type { BufferChunksConfig, ChunkBoundary } from './operators/bufferChunks
 export { interruptAfter } from './operators/interruptAfter.js';
 export type { InterruptAfterConfig, InterruptMode } from './operators/interruptAfter.js';
 export { streamMetrics } from './operators/streamMetrics.js';
-export type { StreamMetrics, StreamMetricsConfig, ChunkWithMetrics } from './operators/streamMetrics.js';
+export type { StreamMetricsConfig, ChunkWithMetrics } from './operators/streamMetrics.js';
 export { scanResponse } from './operators/scanResponse.js';
 export type { ScanResponseConfig } from './operators/scanResponse.js';
 export { StreamingManager } from './operators/streamingManager.js';
@@ -55,8 +68,6 @@ export type { StreamingManagerConfig, ManagedStreamOptions } from './operators/s
 export { Agent } from './agent/agent.js';
 export type { AgentConfig, AgentResponse, AgentStream, GenerationParams, StreamParams } from './agent/agent.js';
 export type { HistoryMessage, Turn, TurnStatus } from './agent/history.js';
-export type { ToolResult } from './agent/toolLoop.js';
-export { checkToolArguments } from './tools/tool.js';
 export { calculator, evaluateExpression, MAX_EXPRESSION_LENGTH, MAX_EXPRESSION_DEPTH } from './tools/calculator.js';
 export { CalculatorError, isCalculatorError } from './errors/CalculatorError.js';
 export type { CalculatorErrorCode, CalculatorErrorOptions } from './errors/CalculatorError.js';

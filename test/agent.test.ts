@@ -220,9 +220,12 @@ describe('Agent.run', () => {
     expect(provider.requests[1]!.messages.at(-1)).toMatchObject({ role: 'tool', toolCallId: 'c1' });
   });
 
-  it('rejects with the error that ended the stream, not a wrapper', async () => {
+  it('rejects with the error that ended the stream, its class kept and the partial response attached', async () => {
     const denied = new ProviderError('denied', { provider: 'marble', status: 401 });
-    await expect(new Agent({ provider: marbleProvider('#', {}, denied) }).run('x')).rejects.toBe(denied);
+    const error: unknown = await new Agent({ provider: marbleProvider('a-#', { a: 'Hel' }, denied) }).run('x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect([(error as ProviderError).message, (error as ProviderError).status]).toEqual(['denied', 401]);
+    expect((error as ProviderError).partialResponse?.completeText).toBe('Hel');
     const looping = marbleProvider('d|', { d: call(0, 'c', 'calculator', '{"expression":"1"}') });
     await expect(new Agent({ provider: looping, tools: [calculator], maxToolRounds: 2 }).run('x')).rejects.toBeInstanceOf(
       MaxToolRoundsError,

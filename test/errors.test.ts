@@ -4,9 +4,11 @@ import { ProviderError, isProviderError, isRetryableStatus } from '../src/errors
 import {
   StreamInterruptedError,
   isStreamInterruptedError,
-  toStreamInterruptedError,
+  withPartialResponse,
 } from '../src/errors/StreamInterruptedError.js';
 import { StreamTimeoutError, isStreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
+import { MaxToolRoundsError } from '../src/errors/MaxToolRoundsError.js';
+import { ToolError, isToolError } from '../src/errors/ToolError.js';
 import { chunk } from '../src/chunk.js';
 import { StreamingResponse } from '../src/response.js';
 
@@ -115,30 +117,56 @@ describe('StreamInterruptedError', () => {
     expect(json).not.toContain('sk-secret');
   });
 
-  describe('toStreamInterruptedError()', () => {
-    it('wraps any other error as its cause with reason error', () => {
-      const cause = new ProviderError('boom', { provider: 'openai', status: 500 });
+  describe('withPartialResponse()', () => {
+    it('keeps an AgenticraftError\'s class, fields, message, stack and cause, with the partial response set on a copy', () => {
+      const cause = new Error('socket');
+      const original = new ProviderError('boom', { provider: 'openai', status: 500, code: 'server_error', retryAfterMs: 20, cause });
       const response = partial('ab');
-      const error = toStreamInterruptedError(cause, response);
+      const error = withPartialResponse(original, response);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).not.toBe(original);
+      expect(original.partialResponse).toBeUndefined();
+      const copy = error as ProviderError;
+      expect([copy.name, copy.message, copy.provider, copy.status, copy.code, copy.retryable, copy.retryAfterMs, copy.cause, copy.stack]).toEqual([
+        'ProviderError', 'boom', 'openai', 500, 'server_error', true, 20, cause, original.stack,
+      ]);
+      expect(copy.partialResponse).toBe(response);
+      expect(JSON.parse(JSON.stringify(copy))).toMatchObject({ name: 'ProviderError', status: 500, partialText: 'ab', chunkCount: 1 });
+    });
+
+    it('wraps a foreign error as the cause of a StreamInterruptedError with reason error', () => {
+      const cause = new TypeError('not a chunk');
+      const response = partial('ab');
+      const error = withPartialResponse(cause, response) as StreamInterruptedError;
       expect(error).toBeInstanceOf(StreamInterruptedError);
       expect([error.reason, error.cause, error.partialResponse]).toEqual(['error', cause, response]);
-      expect(error.message).toBe('Stream failed after 1 chunk(s): boom');
+      expect(error.message).toBe('Stream failed after 1 chunk(s): not a chunk');
     });
 
     it('wraps non-Error values too', () => {
-      expect(toStreamInterruptedError('plain string', partial()).message).toBe('Stream failed after 0 chunk(s): plain string');
+      expect(withPartialResponse('plain string', partial()).message).toBe('Stream failed after 0 chunk(s): plain string');
     });
 
     it('keeps a StreamInterruptedError (and a StreamTimeoutError) as it is, with the new partial response', () => {
       const response = partial('x', 'y');
-      const interrupted = toStreamInterruptedError(new StreamInterruptedError('stop', { partialResponse: partial('x'), reason: 'chunks' }), response);
+      const interrupted = withPartialResponse(new StreamInterruptedError('stop', { partialResponse: partial('x'), reason: 'chunks' }), response) as StreamInterruptedError;
+      expect(interrupted).toBeInstanceOf(StreamInterruptedError);
       expect([interrupted.reason, interrupted.partialResponse]).toEqual(['chunks', response]);
-      const timeout = toStreamInterruptedError(
+      const timeout = withPartialResponse(
         new StreamTimeoutError('late', { partialResponse: partial(), phase: 'idle', timeoutMs: 50 }),
         response,
       );
       expect(timeout).toBeInstanceOf(StreamTimeoutError);
       expect([(timeout as StreamTimeoutError).phase, (timeout as StreamTimeoutError).timeoutMs, timeout.partialResponse]).toEqual(['idle', 50, response]);
+    });
+
+    it('keeps every other library class: MaxToolRoundsError, CalculatorError, ToolError', () => {
+      const response = partial('x');
+      const rounds = new MaxToolRoundsError('too many', { maxToolRounds: 1, toolCalls: [] });
+      expect(withPartialResponse(rounds, response)).toBeInstanceOf(MaxToolRoundsError);
+      const tool = new ToolError('tool failed', { tool: 'calc', cause: new Error('x') });
+      const copy = withPartialResponse(tool, response) as ToolError;
+      expect([copy.name, copy.tool, copy.partialResponse]).toEqual(['ToolError', 'calc', response]);
     });
   });
 });
@@ -180,5 +208,19 @@ describe('guards', () => {
     expect(isStreamTimeoutError(foreign('StreamTimeoutError'))).toBe(false);
     expect(isProviderError({ name: 'ProviderError' })).toBe(false);
     expect(isAgenticraftError(undefined)).toBe(false);
+  });
+});
+
+describe('ToolError', () => {
+  it('names the tool and keeps the cause; name-based guard', () => {
+    const cause = new RangeError('bad input');
+    const error = new ToolError('Tool calc failed: bad input', { tool: 'calc', toolCallId: 'call_1', cause });
+    expect(error).toBeInstanceOf(AgenticraftError);
+    expect([error.name, error.tool, error.toolCallId, error.cause]).toEqual(['ToolError', 'calc', 'call_1', cause]);
+    expect(isToolError(error)).toBe(true);
+    expect(isToolError(foreign('ToolError', { tool: 'x' }))).toBe(true);
+    expect(isToolError(new Error('x'))).toBe(false);
+    expect(isAgenticraftError(foreign('ToolError'))).toBe(true);
+    expect(JSON.parse(JSON.stringify(error))).toEqual({ name: 'ToolError', message: 'Tool calc failed: bad input', tool: 'calc', toolCallId: 'call_1' });
   });
 });

@@ -7,7 +7,6 @@ import { Observable, VirtualTimeScheduler, firstValueFrom, lastValueFrom, toArra
 import { describe, expect, it, vi } from 'vitest';
 import { chunk, finalChunk, type StreamChunk } from '../src/chunk.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
-import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { isRetryableStreamError, retryStream } from '../src/operators/retryStream.js';
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { StreamingResponse } from '../src/response.js';
@@ -221,13 +220,15 @@ describe('retryStream errors', () => {
     });
     const error: unknown = await lastValueFrom(source.pipe(retryStream({ delay: 0 }), toArray())).catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(StreamInterruptedError);
-    const interrupted = error as StreamInterruptedError;
-    expect(interrupted.cause).toBe(cause);
-    expect(interrupted.partialResponse.completeText).toBe('The quick brown ');
-    expect(interrupted.partialResponse.chunkCount).toBe(3);
-    expect(interrupted.partialResponse.chunks).toEqual([]);
-    expect(interrupted.partialResponse.endTime).toBeDefined();
+    // The ProviderError keeps its class (a copy of it, with the partial response).
+    expect(error).toBeInstanceOf(ProviderError);
+    const failed = error as ProviderError;
+    expect([failed.message, failed.status]).toEqual([cause.message, cause.status]);
+    const partial = failed.partialResponse!;
+    expect(partial.completeText).toBe('The quick brown ');
+    expect(partial.chunkCount).toBe(3);
+    expect(partial.chunks).toEqual([]);
+    expect(partial.endTime).toBeDefined();
   });
 
   it('retries on the real async scheduler by default', async () => {

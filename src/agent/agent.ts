@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, finalize, type SchedulerLike, type Subscriber } from 'rxjs';
-import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, Usage } from '../chunk.js';
+import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, ToolResult, Usage } from '../chunk.js';
 import { isStreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import { assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger, assertPositiveNumber } from '../optionChecks.js';
 import { toAsyncIterable } from '../interop/asyncIterable.js';
@@ -7,7 +7,7 @@ import { collectResponse } from '../operators/collectResponse.js';
 import { createProvider, isProvider, providerForModel, type ProviderName, type ProviderSettings } from '../providers/byName.js';
 import { assertMessages, type ChatRequest, type Message, type Provider, type ProviderInfo } from '../providers/provider.js';
 import { ConversationHistory, type HistoryMessage, type TurnStatus } from './history.js';
-import { toolLoop, type ToolResult, type TurnProgress } from './toolLoop.js';
+import { toolLoop } from './toolLoop.js';
 import type { Tool } from '../tools/tool.js';
 import { mergeObjects } from '../mergeObjects.js';
 
@@ -208,16 +208,9 @@ export class Agent {
     const tools = this.tools;
 
     const turn$ = defer(() => {
-      const progress: TurnProgress = { toolRounds: [], text: '' };
       const commitTurn = slot.begin();
-      let committed = false;
-      const commit = (status: TurnStatus): void => {
-        if (committed) return;
-        committed = true;
-        commitTurn({ input, toolRounds: [...progress.toolRounds], text: progress.text, status });
-      };
       const messages: Message[] = [...this.#system(), ...this.#history.context(slot), ...input];
-      return toolLoop({
+      const turn = toolLoop({
         provider: this.#provider,
         request,
         messages,
@@ -225,8 +218,15 @@ export class Agent {
         maxToolRounds: this.maxToolRounds,
         toolTimeout: this.toolTimeout,
         scheduler: this.#scheduler,
-        progress,
-      }).pipe(
+      });
+      let committed = false;
+      const commit = (status: TurnStatus): void => {
+        if (committed) return;
+        committed = true;
+        const { toolRounds, text } = turn.progress();
+        commitTurn({ input, toolRounds, text, status });
+      };
+      return turn.chunks.pipe(
         // Committed before the final chunk or the error reaches the subscriber, so code reacting to it sees the turn.
         tap({
           next: (c) => {
@@ -258,7 +258,7 @@ export class Agent {
     const out: { -readonly [K in keyof AgentResponse]: AgentResponse[K] } = {
       content: response.completeText,
       toolCalls: response.toolCalls,
-      toolResults: (metadata['toolResults'] as readonly ToolResult[] | undefined) ?? NO_TOOL_RESULTS,
+      toolResults: metadata.toolResults ?? NO_TOOL_RESULTS,
       finishReason: response.finishReason ?? 'stop',
       metadata,
       thinking: response.thinking,

@@ -22,8 +22,8 @@ export class MaxToolRoundsError extends AgenticraftError {
     this.toolCalls = options.toolCalls;
   }
 
-  toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, maxToolRounds: this.maxToolRounds, toolCalls: this.toolCalls };
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), maxToolRounds: this.maxToolRounds, toolCalls: this.toolCalls };
   }
 }
 

@@ -22,38 +22,24 @@ export class ProviderError extends AgenticraftError {
   readonly code?: string;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
-  /** When the stream failed after delivering chunks: everything delivered before the failure. */
-  readonly partialResponse?: StreamingResponse;
-  readonly #options: ProviderErrorOptions;
 
   constructor(message: string, options: ProviderErrorOptions) {
-    super(message, { cause: options.cause });
+    super(message, options);
     this.provider = options.provider;
     if (options.status !== undefined) this.status = options.status;
     if (options.code !== undefined) this.code = options.code;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
-    if (options.partialResponse !== undefined) this.partialResponse = options.partialResponse;
     this.retryable = options.retryable ?? isRetryableStatus(options.status);
-    this.#options = options;
   }
 
-  /** The same error carrying what the stream delivered before it failed. */
-  withPartialResponse(partialResponse: StreamingResponse): ProviderError {
-    const copy = new ProviderError(this.message, { ...this.#options, retryable: this.retryable, partialResponse });
-    if (this.stack !== undefined) copy.stack = this.stack;
-    return copy;
-  }
-
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return {
-      name: this.name,
-      message: this.message,
+      ...super.toJSON(),
       provider: this.provider,
       status: this.status,
       code: this.code,
       retryable: this.retryable,
       retryAfterMs: this.retryAfterMs,
-      ...(this.partialResponse && { partialText: this.partialResponse.completeText, chunkCount: this.partialResponse.chunkCount }),
     };
   }
 }

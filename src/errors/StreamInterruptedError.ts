@@ -1,21 +1,6 @@
+import type { InterruptReason } from '../chunk.js';
 import type { StreamingResponse } from '../response.js';
-import { AgenticraftError } from './AgenticraftError.js';
-
-/**
- * Why a stream was stopped: 'timeout', an `interruptAfter` limit ('chars', 'chunks', 'time', 'when',
- * 'notifier', 'signal'), 'manager' (`StreamingManager.interrupt`) or 'error' (the source failed; see `cause`).
- */
-export type InterruptReason =
-  | 'timeout'
-  | 'chars'
-  | 'chunks'
-  | 'time'
-  | 'when'
-  | 'notifier'
-  | 'signal'
-  | 'manager'
-  | 'error'
-  | (string & {});
+import { AgenticraftError, isAgenticraftError } from './AgenticraftError.js';
 
 export interface StreamInterruptedErrorOptions {
   readonly partialResponse: StreamingResponse;
@@ -26,28 +11,16 @@ export interface StreamInterruptedErrorOptions {
 /** A stream ended before its final chunk. `partialResponse` holds everything delivered before the stop. */
 export class StreamInterruptedError extends AgenticraftError {
   override name: string = 'StreamInterruptedError';
-  readonly partialResponse: StreamingResponse;
+  declare readonly partialResponse: StreamingResponse;
   readonly reason: InterruptReason;
 
   constructor(message: string, options: StreamInterruptedErrorOptions) {
-    super(message, { cause: options.cause });
-    this.partialResponse = options.partialResponse;
+    super(message, options);
     this.reason = options.reason;
   }
 
-  /** The same error with another partial response (e.g. one that kept every chunk). */
-  withPartialResponse(partialResponse: StreamingResponse): StreamInterruptedError {
-    return new StreamInterruptedError(this.message, { partialResponse, reason: this.reason, cause: this.cause });
-  }
-
-  toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      message: this.message,
-      reason: this.reason,
-      partialText: this.partialResponse.completeText,
-      chunkCount: this.partialResponse.chunkCount,
-    };
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), reason: this.reason };
   }
 }
 
@@ -59,12 +32,13 @@ export function isStreamInterruptedError(error: unknown): error is StreamInterru
 }
 
 /**
- * The error that ends a stream, carrying `partialResponse`: a `StreamInterruptedError` gets the given
- * partial response; any other error becomes the `cause` of a new one with reason 'error'.
+ * The error that ends a stream, carrying `partialResponse`: an `AgenticraftError` keeps its class (a copy
+ * with the partial response set); anything else — a foreign error — becomes the `cause` of a
+ * `StreamInterruptedError` with reason 'error'. What the library's operators do with an error they pass on.
  */
-export function toStreamInterruptedError(error: unknown, partialResponse: StreamingResponse): StreamInterruptedError {
-  // Name-based, so an error from another copy of the library keeps its type too.
-  if (isStreamInterruptedError(error) && typeof error.withPartialResponse === 'function') return error.withPartialResponse(partialResponse);
+export function withPartialResponse(error: unknown, partialResponse: StreamingResponse): AgenticraftError {
+  // Name-based, so an error from another copy of the library keeps its class too.
+  if (isAgenticraftError(error) && typeof error.withPartialResponse === 'function') return error.withPartialResponse(partialResponse);
   const message = error instanceof Error ? error.message : String(error);
   return new StreamInterruptedError(`Stream failed after ${partialResponse.chunkCount} chunk(s): ${message}`, {
     partialResponse,

@@ -22,10 +22,6 @@ export class StreamTimeoutError extends StreamInterruptedError {
     this.timeoutMs = options.timeoutMs;
   }
 
-  override withPartialResponse(partialResponse: StreamingResponse): StreamTimeoutError {
-    return new StreamTimeoutError(this.message, { partialResponse, phase: this.phase, timeoutMs: this.timeoutMs });
-  }
-
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), phase: this.phase, timeoutMs: this.timeoutMs };
   }

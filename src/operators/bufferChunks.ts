@@ -51,8 +51,8 @@ export interface BufferChunksConfig {
  * into itself, so the stream still ends with exactly one final chunk. Completion flushes what is held;
  * an error flushes it before the error. Tool-call fragments (`metadata.toolCallDelta`) merge only with
  * fragments of the same call (`index`): `argumentsDelta` concatenated, the first `id` and `name` kept;
- * any other chunk flushes them first. Tool results (`metadata.toolResult`, one per call an agent ran) are
- * never merged: each flushes what is held and passes alone. With `boundary` alone, a chunk without text (a thinking delta, say)
+ * any other chunk flushes them first. A chunk marked `metadata.standalone` (an agent's tool result, one per
+ * call it ran) is never merged: it flushes what is held and passes alone. With `boundary` alone, a chunk without text (a thinking delta, say)
  * passes at once while no text is held. Text is never dropped, duplicated or reordered.
  *
  * ## Examples
@@ -194,8 +194,8 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
         new Forwarder<StreamChunk>(
           (value) => {
             try {
-              // A tool result is an event of its own (an agent's parallel calls each report one): never merged.
-              if (value.metadata['toolResult'] !== undefined && !value.isFinal) {
+              // An event of its own (an agent's tool result, say): never merged.
+              if (value.metadata.standalone === true && !value.isFinal) {
                 flushAll();
                 if (!subscriber.closed) subscriber.next(value);
                 return;

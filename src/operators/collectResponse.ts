@@ -1,6 +1,6 @@
 import { asyncScheduler, catchError, defer, map, reduce, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
-import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
+import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
 
@@ -26,14 +26,14 @@ export interface CollectResponseConfig {
  *
  * source:  --a--b--#
  * collectResponse()
- * result:  --------#               # = StreamInterruptedError, partialResponse 'ab' (2 chunks)
+ * result:  --------#               # = the source's error (class kept), partialResponse 'ab' (2 chunks)
  * ```
  *
  * The response starts when the operator is subscribed and ends at completion (a final chunk ends it
- * earlier, at the final chunk's timestamp). When the source errors, the result errors with a
- * `StreamInterruptedError` whose `partialResponse` holds every chunk seen (ended at the time of the error):
- * a `StreamInterruptedError` from upstream (a `StreamTimeoutError`, say) keeps its class, reason and phase
- * and gets the fuller partial response; any other error becomes its `cause`, with reason 'error'.
+ * earlier, at the final chunk's timestamp). When the source errors, the result errors with the same error,
+ * its class kept (a `ProviderError` stays a `ProviderError`, a `StreamTimeoutError` keeps its phase), as a
+ * copy whose `partialResponse` holds every chunk seen (ended at the time of the error); only an error that
+ * is not an `AgenticraftError` is wrapped, as the `cause` of a `StreamInterruptedError` with reason 'error'.
  * The guide's "Collecting Complete Response".
  *
  * ## Examples
@@ -50,14 +50,14 @@ export interface CollectResponseConfig {
  *
  * ```ts
  * import { catchError, of } from 'rxjs';
- * import { collectResponse, isStreamInterruptedError, openai } from 'agenticraft-rx';
+ * import { collectResponse, isAgenticraftError, openai } from 'agenticraft-rx';
  *
  * openai()
  *   .stream({ messages: [{ role: 'user', content: 'Write an essay' }] })
  *   .pipe(
  *     collectResponse({ keepChunks: false }),
  *     catchError((error: unknown) => {
- *       if (isStreamInterruptedError(error)) return of(error.partialResponse);
+ *       if (isAgenticraftError(error) && error.partialResponse) return of(error.partialResponse);
  *       throw error;
  *     }),
  *   )
@@ -82,7 +82,7 @@ export function collectResponse(config: CollectResponseConfig = {}): OperatorFun
       return source.pipe(
         reduce((acc, value: StreamChunk) => acc.addChunk(value), response),
         map((acc) => acc.end()),
-        catchError((error: unknown) => throwError(() => toStreamInterruptedError(error, response.end()))),
+        catchError((error: unknown) => throwError(() => withPartialResponse(error, response.end()))),
       );
     });
 }

@@ -18,8 +18,8 @@ import {
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
-import { chunk, type ChunkMetadata, type StreamChunk } from '../chunk.js';
-import { StreamInterruptedError, type InterruptReason } from '../errors/StreamInterruptedError.js';
+import { chunk, type ChunkMetadata, type InterruptReason, type StreamChunk } from '../chunk.js';
+import { StreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import {
   assertFunction,
   assertObject,
@@ -54,6 +54,12 @@ export interface InterruptAfterConfig {
    * @default 'complete'
    */
   readonly mode?: InterruptMode;
+  /**
+   * The reason reported (`metadata.interruptedBy`, the error's `reason`) when `notifier` stops the stream:
+   * say who stopped it. `StreamingManager.interrupt` reports `'manager'` this way.
+   * @default 'notifier'
+   */
+  readonly reason?: InterruptReason;
   /** Timer for `time`, and the clock for timestamps. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
@@ -105,7 +111,7 @@ export interface InterruptAfterConfig {
  * const controller = new AbortController();
  * mockStream('A very long answer...', { delay: 50 })
  *   .pipe(interruptAfter({ notifier: stop$, time: 30_000, signal: controller.signal }))
- *   .subscribe((c) => console.log(c.isFinal ? `[${String(c.metadata['interruptedBy'] ?? 'done')}]` : c.content));
+ *   .subscribe((c) => console.log(c.isFinal ? `[${String(c.metadata.interruptedBy ?? 'done')}]` : c.content));
  * stop$.next(); // or controller.abort()
  * ```
  *
@@ -117,19 +123,7 @@ export interface InterruptAfterConfig {
  * @throws {TypeError | RangeError} at call time when an option is invalid or no limit is given.
  */
 export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeOperatorFunction<StreamChunk> {
-  return interruptStream(resolveConfig(config), 'notifier');
-}
-
-/**
- * `interruptAfter` with validated options, and the reason reported when `notifier` fires
- * (`StreamingManager` reports 'manager'). Not part of the public API.
- * @internal
- */
-export function interruptStream(
-  config: InterruptAfterConfig & { readonly mode: InterruptMode; readonly scheduler: SchedulerLike },
-  notifierReason: InterruptReason,
-): MonoTypeOperatorFunction<StreamChunk> {
-  const { chars, chunks, time, when, notifier, signal, mode, scheduler } = config;
+  const { chars, chunks, time, when, notifier, signal, mode, reason: notifierReason, scheduler } = resolveConfig(config);
   const triggers: Observable<InterruptReason>[] = [];
   if (signal !== undefined) {
     triggers.push(
@@ -189,14 +183,15 @@ export function interruptStream(
 
 function resolveConfig(config: number | InterruptAfterConfig): InterruptAfterConfig & {
   readonly mode: InterruptMode;
+  readonly reason: InterruptReason;
   readonly scheduler: SchedulerLike;
 } {
   if (typeof config === 'number') {
     assertPositiveInteger('interruptAfter: chars', config);
-    return { chars: config, mode: 'complete', scheduler: asyncScheduler };
+    return { chars: config, mode: 'complete', reason: 'notifier', scheduler: asyncScheduler };
   }
   assertObject('interruptAfter: config', config);
-  const { chars, chunks, time, when, notifier, signal, mode = 'complete', scheduler = asyncScheduler } = config;
+  const { chars, chunks, time, when, notifier, signal, mode = 'complete', reason = 'notifier', scheduler = asyncScheduler } = config;
   if ([chars, chunks, time, when, notifier, signal].every((limit) => limit === undefined)) {
     throw new TypeError('interruptAfter: one of chars, chunks, time, when, notifier or signal is required');
   }
@@ -218,6 +213,7 @@ function resolveConfig(config: number | InterruptAfterConfig): InterruptAfterCon
     }
   }
   assertOneOf('interruptAfter: mode', mode, ['complete', 'error'] as const);
+  if (typeof reason !== 'string' || reason === '') throw new TypeError(`interruptAfter: reason must be a non-empty string, got ${typeof reason}`);
   assertScheduler('interruptAfter: scheduler', scheduler);
-  return { chars, chunks, time, when, notifier, signal, mode, scheduler };
+  return { chars, chunks, time, when, notifier, signal, mode, reason, scheduler };
 }

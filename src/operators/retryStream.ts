@@ -1,7 +1,7 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
 import { isProviderError } from '../errors/ProviderError.js';
-import { toStreamInterruptedError } from '../errors/StreamInterruptedError.js';
+import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
 import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertScheduler } from '../optionChecks.js';
 import { Forwarder } from './forwarder.js';
@@ -16,11 +16,12 @@ export interface RetryStreamConfig {
    */
   readonly count?: number;
   /**
-   * ms to wait before the first retry, doubled for each further one (`delay * 2 ** (attempt - 1)`), or a
-   * function `(attempt, error) => ms` returning the wait itself (`attempt` is 1 for the first retry).
+   * ms to wait before the first retry, doubled for each further one (`delay * 2 ** (retryCount - 1)`), or a
+   * function `(error, retryCount) => ms` returning the wait itself (`retryCount` is 1 for the first retry;
+   * the same order as RxJS's `retry({ delay })` and this config's `retryIf`).
    * @default 1000
    */
-  readonly delay?: number | ((attempt: number, error: unknown) => number);
+  readonly delay?: number | ((error: unknown, retryCount: number) => number);
   /**
    * The longest backoff wait in ms (also caps what a `delay` function returns). A provider's
    * `retryAfterMs` is not capped: the server's word wins.
@@ -35,11 +36,11 @@ export interface RetryStreamConfig {
    */
   readonly jitter?: boolean | number;
   /**
-   * Whether an error (before any chunk was delivered) is worth another attempt; `attempt` is 1 for the first
-   * retry. Replaces the default: a retryable `ProviderError` (network failure, 408, 409, 429, 5xx, overloaded),
-   * or a `StreamTimeoutError` in phase 'first'.
+   * Whether an error (before any chunk was delivered) is worth another attempt; `retryCount` is 1 for the
+   * first retry. Replaces the default: a retryable `ProviderError` (network failure, 408, 409, 429, 5xx,
+   * overloaded), or a `StreamTimeoutError` in phase 'first'.
    */
-  readonly retryIf?: (error: unknown, attempt: number) => boolean;
+  readonly retryIf?: (error: unknown, retryCount: number) => boolean;
   /** Timer for the backoff waits. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
@@ -61,10 +62,11 @@ export interface RetryStreamConfig {
  * jittered; when the error carries `retryAfterMs` (a `ProviderError` from a 429 or 503 with a `Retry-After`
  * header), exactly that long instead. Only errors `retryIf` accepts are retried; others, and the error after the
  * last retry, pass on unchanged. A stream is never restarted once a chunk of the current attempt went
- * downstream, since that would repeat text the user already saw: that error becomes a
- * `StreamInterruptedError` (reason 'error', the original as `cause`; a `StreamInterruptedError` such as a
- * timeout keeps its type) whose `partialResponse` holds what was delivered. Unsubscribing during a wait
- * cancels the next attempt.
+ * downstream, since that would repeat text the user already saw: that error passes on with its class kept (a
+ * `ProviderError` stays a `ProviderError`, a timeout a `StreamTimeoutError`), as a copy whose
+ * `partialResponse` holds what was delivered; only an error that is not an `AgenticraftError` is wrapped, as
+ * the `cause` of a `StreamInterruptedError` with reason 'error'. Unsubscribing during a wait cancels the next
+ * attempt.
  *
  * Place it after `timeoutStream` to retry streams that did not start in time:
  * `timeoutStream({ first: 10_000 })` then `retryStream()`.
@@ -142,14 +144,14 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
 
       /** Content reached the user: never restart. A future `afterContent: 'restart' | 'resume'` branches here. */
       const failAfterContent = (error: unknown, partial: StreamingResponse): void => {
-        subscriber.error(toStreamInterruptedError(error, partial.end()));
+        subscriber.error(withPartialResponse(error, partial.end()));
       };
 
       const retryOrFail = (error: unknown): void => {
         failures++;
         let ms: number | undefined;
         try {
-          if (failures <= count && retryIf(error, failures)) ms = wait(failures, error);
+          if (failures <= count && retryIf(error, failures)) ms = wait(error, failures);
         } catch (thrown: unknown) {
           subscriber.error(thrown);
           return;
@@ -171,10 +173,10 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
 
 interface ResolvedRetryConfig {
   readonly count: number;
-  readonly retryIf: (error: unknown, attempt: number) => boolean;
+  readonly retryIf: (error: unknown, retryCount: number) => boolean;
   readonly scheduler: SchedulerLike;
-  /** ms to wait before retry number `attempt`. */
-  readonly wait: (attempt: number, error: unknown) => number;
+  /** ms to wait before retry number `retryCount`. */
+  readonly wait: (error: unknown, retryCount: number) => number;
 }
 
 function resolveConfig(config: number | RetryStreamConfig): ResolvedRetryConfig {
@@ -192,14 +194,14 @@ function resolveConfig(config: number | RetryStreamConfig): ResolvedRetryConfig 
   assertFunction('retryStream: retryIf', retryIf);
   assertScheduler('retryStream: scheduler', scheduler);
 
-  const wait = (attempt: number, error: unknown): number => {
+  const wait = (error: unknown, retryCount: number): number => {
     if (isProviderError(error) && isWait(error.retryAfterMs)) return error.retryAfterMs;
     let ms: number;
     if (typeof delay === 'function') {
-      ms = delay(attempt, error);
-      assertNonNegativeNumber('retryStream: delay(attempt, error)', ms);
+      ms = delay(error, retryCount);
+      assertNonNegativeNumber('retryStream: delay(error, retryCount)', ms);
     } else {
-      ms = delay * 2 ** (attempt - 1);
+      ms = delay * 2 ** (retryCount - 1);
     }
     ms = Math.min(maxDelay, ms);
     return jitterFraction > 0 ? ms * (1 - jitterFraction * Math.random()) : ms;

@@ -1,26 +1,7 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { ChunkMetadata, StreamChunk } from '../chunk.js';
+import type { ChunkMetadata, StreamChunk, StreamMetrics } from '../chunk.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
-
-/** Progress of a stream up to and including one chunk, in `chunk.metadata.metrics`. */
-export interface StreamMetrics {
-  /** ms since the stream was subscribed. */
-  readonly elapsedMs: number;
-  /** ms from subscribing to the first chunk (time to first token). */
-  readonly timeToFirstChunkMs: number;
-  /** Chunks so far, this one included. */
-  readonly chunks: number;
-  /** Characters of content so far (`string.length`). */
-  readonly chars: number;
-  /**
-   * Output tokens so far: an estimate of `ceil(chars / 4)`, or on the final chunk the provider's
-   * `usage.outputTokens` when it reports one.
-   */
-  readonly tokens: number;
-  /** `tokens` per second of `elapsedMs`; 0 while no time has passed. */
-  readonly tokensPerSecond: number;
-}
 
 /** A chunk carrying its {@link StreamMetrics}. */
 export interface ChunkWithMetrics extends StreamChunk {

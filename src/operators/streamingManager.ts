@@ -10,7 +10,7 @@ import {
 } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
 import { assertObject, assertOneOf, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
-import { interruptStream, type InterruptMode } from './interruptAfter.js';
+import { interruptAfter, type InterruptMode } from './interruptAfter.js';
 import { timeoutStream, type TimeoutStreamConfig } from './timeoutStream.js';
 
 /** The {@link StreamingManager} configuration. */
@@ -123,7 +123,7 @@ export class StreamingManager {
       };
       return source.pipe(
         this.#timeout,
-        interruptStream({ notifier: stop, mode: this.#mode, scheduler: this.#scheduler }, 'manager'),
+        interruptAfter({ notifier: stop, mode: this.#mode, reason: 'manager', scheduler: this.#scheduler }),
         // Unregistered before the subscriber hears of the end, and on unsubscribe.
         tap({ complete: unregister, error: unregister, finalize: unregister }),
       );

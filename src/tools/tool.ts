@@ -99,16 +99,13 @@ export function toolJsonSchema(tool: Pick<Tool, 'name' | 'parameters'>): JsonSch
 
 export type ValidationResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
-/** Validates model-supplied arguments against the tool's schema (plain JSON Schemas are not checked). */
-export async function validateToolArguments<T>(tool: Tool<T>, args: unknown): Promise<ValidationResult<T>> {
-  return checkToolArguments(tool, args);
-}
-
 /**
- * {@link validateToolArguments} without forcing a Promise: synchronous schemas (zod without async refinements,
- * plain JSON Schemas) answer synchronously, so the agent's tool loop stays in the scheduler's (virtual) time.
+ * Validates model-supplied arguments against the tool's schema (plain JSON Schemas are not checked yet).
+ * The answer is synchronous when the schema validates synchronously (zod without async refinements, plain
+ * JSON Schemas) — so the agent's tool loop stays in the scheduler's (virtual) time — and a Promise when it
+ * does not; `await` works on both.
  */
-export function checkToolArguments<T>(tool: Tool<T>, args: unknown): ValidationResult<T> | Promise<ValidationResult<T>> {
+export function validateToolArguments<T>(tool: Tool<T>, args: unknown): ValidationResult<T> | Promise<ValidationResult<T>> {
   const params = tool.parameters;
   if (!isStandardSchema(params)) return { ok: true, value: args as T };
   const result = params['~standard'].validate(args);

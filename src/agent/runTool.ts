@@ -1,0 +1,127 @@
+import {
+  Observable,
+  catchError,
+  defaultIfEmpty,
+  defer,
+  finalize,
+  from,
+  isObservable,
+  map,
+  of,
+  switchMap,
+  takeLast,
+  tap,
+  throwError,
+  timeout,
+  type ObservableInput,
+  type SchedulerLike,
+} from 'rxjs';
+import type { ToolCall, ToolResult } from '../chunk.js';
+import type { Message } from '../providers/provider.js';
+import { validateToolArguments, type Tool, type ValidationResult } from '../tools/tool.js';
+
+/** How the agent runs the tools a model calls. */
+export interface ToolRunner {
+  /** The tools by name. */
+  readonly tools: ReadonlyMap<string, Tool>;
+  /** ms a tool may run before its call is answered with a timeout error. */
+  readonly toolTimeout?: number | undefined;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * Runs one tool call as a cold Observable of its one outcome: unknown tools, arguments that are not JSON or
+ * do not fit the schema, a throwing or timed-out tool all become an error result for the model, never an
+ * error of the stream. Unsubscribing aborts the `signal` the tool was given.
+ */
+export function runToolCall(runner: ToolRunner, call: ToolCall): Observable<ToolResult> {
+  return defer(() => {
+    const tool = runner.tools.get(call.name);
+    if (tool === undefined) {
+      const known = [...runner.tools.keys()];
+      return of(failure(call, `Unknown tool "${call.name}"; available tools: ${known.length > 0 ? known.join(', ') : 'none'}`));
+    }
+    const args = call.arguments === '' || call.arguments === undefined || call.arguments === null ? {} : call.arguments;
+    if (typeof args === 'string') {
+      return of(failure(call, `The arguments for tool ${call.name} are not valid JSON: ${clip(args)}`));
+    }
+    return defer(() => fromMaybePromise(validateToolArguments(tool, args))).pipe(
+      // A schema whose validate() throws is the tool's failure, reported to the model like any other.
+      catchError((error: unknown): Observable<ValidationResult<unknown>> =>
+        of({ ok: false, message: `Validating the arguments for tool ${call.name} failed: ${error instanceof Error ? error.message : String(error)}` }),
+      ),
+      switchMap((checked) => (checked.ok ? execute(runner, tool, checked.value, call) : of(failure(call, checked.message)))),
+    );
+  });
+}
+
+function execute(runner: ToolRunner, tool: Tool, args: unknown, call: ToolCall): Observable<ToolResult> {
+  const { toolTimeout, scheduler } = runner;
+  return defer(() => {
+    const controller = new AbortController();
+    let settled = false;
+    const result$ = defer(() => resultOf(tool.execute(args, { signal: controller.signal, toolCallId: call.id }))).pipe(
+      takeLast(1),
+      defaultIfEmpty(undefined),
+      tap({ next: () => (settled = true), error: () => (settled = true) }),
+      // Unsubscribed (or timed out) before the tool finished: tell it to stop.
+      finalize(() => {
+        if (!settled) controller.abort(new DOMException(`Tool call ${call.id} was cancelled`, 'AbortError'));
+      }),
+    );
+    const timed$ =
+      toolTimeout === undefined
+        ? result$
+        : result$.pipe(
+            timeout({
+              first: toolTimeout,
+              scheduler,
+              with: () => throwError(() => new Error(`Tool ${call.name} timed out after ${toolTimeout} ms`)),
+            }),
+          );
+    return timed$.pipe(
+      map((result): ToolResult => ({ toolCallId: call.id, name: call.name, result })),
+      catchError((error: unknown) => of(failure(call, error instanceof Error ? error.message : String(error)))),
+    );
+  });
+}
+
+/** The tool message answering a call, in the shape every provider maps to its native format. */
+export function toolMessage(outcome: ToolResult): Message {
+  const content = 'error' in outcome ? JSON.stringify({ error: outcome.error }) : stringify(outcome.result);
+  return { role: 'tool', content, toolCallId: outcome.toolCallId, name: outcome.name };
+}
+
+function failure(call: ToolCall, error: string): ToolResult {
+  return { toolCallId: call.id, name: call.name, error };
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value ?? null) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * What a tool returned, as an Observable of its value: Observables and async iterables are followed
+ * (their last value is the result), promises awaited; anything else (a string or an array too) is the value.
+ */
+function resultOf(value: unknown): ObservableInput<unknown> {
+  if (isObservable(value)) return value;
+  if (typeof value === 'object' && value !== null) {
+    if (typeof (value as PromiseLike<unknown>).then === 'function') return value as PromiseLike<unknown>;
+    if (Symbol.asyncIterator in value) return value as AsyncIterable<unknown>;
+  }
+  return of(value);
+}
+
+function fromMaybePromise<T>(value: ValidationResult<T> | Promise<ValidationResult<T>>): Observable<ValidationResult<T>> {
+  return value instanceof Promise ? from(value) : of(value);
+}
+
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
