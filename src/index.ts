@@ -76,3 +76,28 @@ export type { MaxToolRoundsErrorOptions } from './errors/MaxToolRoundsError.js';
 
 // Interop
 export { toAsyncIterable } from './interop/asyncIterable.js';
+
+// Workflows
+export { WorkflowAgent } from './workflow/workflowAgent.js';
+export type { WorkflowRunOptions } from './workflow/workflowAgent.js';
+export { Workflow } from './workflow/workflow.js';
+export type { StepControl, StepHandler, StepInfo, StepRetryConfig, WorkflowContext, WorkflowStep, WorkflowStepConfig } from './workflow/workflow.js';
+export { runWorkflow } from './workflow/runWorkflow.js';
+export type { RunPolicy, RunWorkflowConfig } from './workflow/runWorkflow.js';
+export { toolHandler } from './workflow/toolHandler.js';
+export type { ToolHandlerConfig } from './workflow/toolHandler.js';
+export type {
+  ChunkEvent,
+  SkipReason,
+  StepCompleteEvent,
+  StepFailedEvent,
+  StepRetryEvent,
+  StepSkippedEvent,
+  StepStartEvent,
+  WorkflowCompleteEvent,
+  WorkflowEvent,
+  WorkflowResult,
+  WorkflowStartEvent,
+} from './workflow/events.js';
+export { WorkflowError, isWorkflowError } from './errors/WorkflowError.js';
+export type { WorkflowErrorCode, WorkflowErrorOptions } from './errors/WorkflowError.js';

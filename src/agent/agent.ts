@@ -55,6 +55,12 @@ export interface AgentConfig extends GenerationParams {
 export interface StreamParams extends GenerationParams {
   /** Overrides the agent's model for this call. */
   readonly model?: string;
+  /**
+   * `false`: a one-off turn — sent without the conversation history and not committed to it (workflows'
+   * LLM steps run this way, so concurrent steps and repeated runs never see each other's prompts).
+   * @default true
+   */
+  readonly history?: boolean;
 }
 
 /** The whole answer of `agent.run()`. */
@@ -92,9 +98,17 @@ const NO_TOOL_RESULTS: readonly ToolResult[] = Object.freeze([]);
  * An LLM with instructions, tools and conversation memory, whose answers stream as chunks.
  *
  * ```
- * agent.stream('Hi')           --a--b--c--(F|)        one request; F = the final chunk
- * with tools                   --d--t--r--a--b--(F|)  d = tool-call delta, t = 'tool_calls', r = toolResult,
- *                                                     then the answer streams on in the next round
+ * <!-- diagram: agent/stream, agent/tools -->
+ * provider:   --a--b--|             a = 'Hel', b = 'lo'
+ * agent:      --a--b--(F|)          agent.stream('Hi'): the chunks, then F = the one final chunk
+ * request:    ^-------!
+ *
+ * provider:   -d|                   d = tool-call delta; '|' = provider final with toolCalls
+ * tool:         r                   the call runs (here synchronously): r = its result
+ * provider:     ----a|              second request: the result goes back, the answer streams on
+ * agent:      -d(TR)a(F|)           T = 'tool_calls' chunk (not final), R = toolResult chunk, F = the one final
+ * requests:   ^-!
+ *             --^----!
  * ```
  *
  * ## Examples
@@ -151,6 +165,11 @@ export class Agent {
     for (const tool of config.tools ?? []) this.addTool(tool);
   }
 
+  /** The clock for chunk timestamps and tool timeouts (workflows run on it too). */
+  get scheduler(): SchedulerLike {
+    return this.#scheduler;
+  }
+
   /** The provider requests go to. */
   get provider(): Provider {
     return this.#provider;
@@ -204,12 +223,16 @@ export class Agent {
     const input = toInput(prompt);
     assertObject('agent.stream: params', params);
     const request = this.#request(params);
-    const slot = this.#history.slot();
+    if (params.history !== undefined && typeof params.history !== 'boolean') {
+      throw new TypeError(`agent.stream: params.history must be a boolean, got ${typeof params.history}`);
+    }
+    const slot = params.history === false ? undefined : this.#history.slot();
     const tools = this.tools;
 
     const turn$ = defer(() => {
-      const commitTurn = slot.begin();
-      const messages: Message[] = [...this.#system(), ...this.#history.context(slot), ...input];
+      const commitTurn = slot === undefined ? undefined : slot.begin();
+      const past = slot === undefined ? [] : this.#history.context(slot);
+      const messages: Message[] = [...this.#system(), ...past, ...input];
       const turn = toolLoop({
         provider: this.#provider,
         request,
@@ -221,7 +244,7 @@ export class Agent {
       });
       let committed = false;
       const commit = (status: TurnStatus): void => {
-        if (committed) return;
+        if (committed || commitTurn === undefined) return;
         committed = true;
         const { toolRounds, text } = turn.progress();
         commitTurn({ input, toolRounds, text, status });

@@ -96,7 +96,8 @@ function failure(call: ToolCall, error: string): ToolResult {
   return { toolCallId: call.id, name: call.name, error };
 }
 
-function stringify(value: unknown): string {
+/** A tool result as the text a model (or a status line) reads: a string as it is, anything else as JSON. */
+export function stringify(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
     return JSON.stringify(value ?? null) ?? String(value);
@@ -109,7 +110,7 @@ function stringify(value: unknown): string {
  * What a tool returned, as an Observable of its value: Observables and async iterables are followed
  * (their last value is the result), promises awaited; anything else (a string or an array too) is the value.
  */
-function resultOf(value: unknown): ObservableInput<unknown> {
+export function resultOf(value: unknown): ObservableInput<unknown> {
   if (isObservable(value)) return value;
   if (typeof value === 'object' && value !== null) {
     if (typeof (value as PromiseLike<unknown>).then === 'function') return value as PromiseLike<unknown>;

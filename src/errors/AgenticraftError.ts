@@ -48,6 +48,7 @@ const ERROR_NAMES = new Set([
   'StreamTimeoutError',
   'ObjectValidationError',
   'ToolError',
+  'WorkflowError',
   'MaxToolRoundsError',
   'CalculatorError',
 ]);
