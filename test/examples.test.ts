@@ -27,6 +27,17 @@ describe('examples', () => {
     expect(out).toContain('[history: 6 messages]');
   });
 
+  it("workflow-handlers.ts runs the guide's handler and tool-wrapper patterns, an LLM step, and a cancelled run", async () => {
+    const out = await example('examples/workflow-handlers.ts');
+    expect(out).toContain('Calculating {"expression":"15 * 2500 / 100"}...\nResult: 375\n');
+    expect(out).toContain('successful: true; context.calc_result = 375');
+    expect(out).toContain('results: {"boiling":212,"tip":375}; context.boiling_result = 212');
+    expect(out).toContain('[never] skipped (condition)');
+    expect(out).toMatch(/\[story\] done → "Once upon a time/);
+    expect(out).toContain('successful: true; 3 results in');
+    expect(out).toContain('cancelled after 3 chunks of the story; the server saw 1 aborted request');
+  });
+
   it('operators.ts pipes a mockStream through every operator', async () => {
     const out = await example('examples/operators.ts');
     expect(out).toContain('collectResponse: 10 chunks, finish stop');
