@@ -9,5 +9,8 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   target: 'node20',
+  // Bundling renames self-referencing classes (`class _ProviderError`); this keeps `ProviderError.name` the
+  // export's name, at the cost of one `__name` call per function and class (~5% gzipped).
+  keepNames: true,
   external: [/^rxjs/, 'openai', '@anthropic-ai/sdk', 'ollama'],
 });

@@ -22,6 +22,7 @@ const SECTIONS: readonly Section[] = [
   { id: 'memory', title: '4. Memory', load: () => import('./memory.js') },
   { id: 'concurrency', title: '5. Concurrency', load: () => import('./concurrency.js') },
   { id: 'cancellation', title: '6. Cancellation latency', load: () => import('./cancellation.js') },
+  { id: 'workflow', title: '7. Workflows', load: () => import('./workflow.js') },
 ];
 
 function selected(): readonly Section[] {

@@ -38,11 +38,29 @@ export type { StandardSchemaV1 } from './tools/standardSchema.js';
 
 // Providers
 export { openai } from './providers/openai.js';
-export type { OpenAIProviderOptions, OpenAIMaxTokensParam } from './providers/openai.js';
+export type {
+  OpenAIProviderOptions,
+  OpenAIMaxTokensParam,
+  OpenAIClientLike,
+  OpenAIChatStreamBody,
+  OpenAIRequestOptions,
+} from './providers/openai.js';
 export { anthropic, ANTHROPIC_DEFAULT_MODEL, ANTHROPIC_DEFAULT_MAX_TOKENS } from './providers/anthropic.js';
-export type { AnthropicProviderOptions } from './providers/anthropic.js';
+export type {
+  AnthropicProviderOptions,
+  AnthropicClientLike,
+  AnthropicMessageStreamBody,
+  AnthropicRequestOptions,
+} from './providers/anthropic.js';
 export { ollama } from './providers/ollama.js';
-export type { OllamaProviderOptions, OllamaThink, OllamaDurations } from './providers/ollama.js';
+export type {
+  OllamaProviderOptions,
+  OllamaThink,
+  OllamaDurations,
+  OllamaClientLike,
+  OllamaChatStreamBody,
+  OllamaModelOptions,
+} from './providers/ollama.js';
 export { createProvider, providerForModel, PROVIDER_NAMES } from './providers/byName.js';
 export type { ProviderName, ProviderSettings } from './providers/byName.js';
 

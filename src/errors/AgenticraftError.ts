@@ -21,6 +21,8 @@ export class AgenticraftError extends Error {
   withPartialResponse(partialResponse: StreamingResponse): this {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
     Object.defineProperties(copy, Object.getOwnPropertyDescriptors(this));
+    // Node 22+: `stack` is an own accessor reading the original's internal slot, so copy its value.
+    if (this.stack !== undefined) Object.defineProperty(copy, 'stack', { value: this.stack, writable: true, enumerable: false, configurable: true });
     Object.defineProperty(copy, 'partialResponse', { value: partialResponse, enumerable: true, writable: false, configurable: true });
     return copy;
   }

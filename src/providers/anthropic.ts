@@ -3,7 +3,6 @@
  * This file is the only place that knows Anthropic's wire format: raw SSE events in, `StreamChunk`s out.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import type Anthropic from '@anthropic-ai/sdk';
 import { finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from '../chunk.js';
 import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
@@ -23,6 +22,36 @@ export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-6';
 
 /** The `max_tokens` sent when the request has no `maxTokens` (the Messages API requires one). */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+/**
+ * The streaming Messages API body this provider sends: what a client's `messages.create` must accept. The
+ * SDK's `MessageCreateParamsStreaming` fits it.
+ */
+export interface AnthropicMessageStreamBody {
+  readonly model: string;
+  readonly max_tokens: number;
+  readonly messages: readonly object[];
+  readonly stream: true;
+}
+
+/** The per-request options this provider passes: the subscription's signal, and no SDK retries (`retryStream`'s job). */
+export interface AnthropicRequestOptions {
+  readonly signal: AbortSignal;
+  readonly maxRetries: number;
+}
+
+/**
+ * What this provider uses of an Anthropic SDK client: `new Anthropic(...)` of `@anthropic-ai/sdk` 1.x fits it.
+ * Declared here, not imported, so the published types do not need the SDK installed by a user of another provider.
+ */
+export interface AnthropicClientLike {
+  /** `info().baseURL`. */
+  readonly baseURL?: string;
+  readonly messages: {
+    /** Resolves to the SDK's `Stream` of raw message stream events. */
+    create(body: AnthropicMessageStreamBody, options: AnthropicRequestOptions): Promise<AsyncIterable<unknown>>;
+  };
+}
 
 export interface AnthropicProviderOptions {
   /** @default process.env.ANTHROPIC_API_KEY */
@@ -44,7 +73,7 @@ export interface AnthropicProviderOptions {
    * A ready SDK client (`new Anthropic({...})`); `apiKey`, `baseURL`, `defaultHeaders` and `timeout` are then ignored.
    * Requests still go out with `maxRetries: 0`: retrying is `retryStream`'s job.
    */
-  readonly client?: Anthropic;
+  readonly client?: AnthropicClientLike;
   /** Clock for chunk timestamps. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
@@ -79,9 +108,9 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
   const baseURL = options.baseURL ?? readEnv('ANTHROPIC_BASE_URL');
   const model = options.model ?? ANTHROPIC_DEFAULT_MODEL;
   const clock = clockOf(options.scheduler);
-  let client: Promise<Anthropic> | undefined;
+  let client: Promise<AnthropicClientLike> | undefined;
 
-  const getClient = (): Promise<Anthropic> => {
+  const getClient = (): Promise<AnthropicClientLike> => {
     if (options.client) return Promise.resolve(options.client);
     if (!apiKey) {
       return Promise.reject(
@@ -127,8 +156,8 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
         open: async (signal) => {
           const body = buildRequestBody(PROVIDER, apiKey, () => toAnthropicBody(request, requestedModel, defaultMaxTokens));
           const sdk = await getClient();
-          const stream = await sdk.messages.create(body as unknown as Anthropic.MessageCreateParamsStreaming, { signal, maxRetries: 0 });
-          return stream as AsyncIterable<unknown> as AsyncIterable<AnthropicEvent>;
+          const stream = await sdk.messages.create(body, { signal, maxRetries: 0 });
+          return stream as AsyncIterable<AnthropicEvent>;
         },
         decoder: (sink) => anthropicDecoder(sink, requestedModel, clock),
         toError: (error) => toProviderError(error, apiKey),

@@ -4,7 +4,7 @@
  * OpenRouter, DeepSeek, Ollama's /v1) through `baseURL`.
  */
 import type { SchedulerLike } from 'rxjs';
-import type { ClientOptions, OpenAI } from 'openai';
+import type { ClientOptions } from 'openai';
 import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsStreaming,
@@ -25,6 +25,40 @@ import { mergeObjects } from '../mergeObjects.js';
 
 /** Where `maxTokens` goes in the request body. */
 export type OpenAIMaxTokensParam = 'max_completion_tokens' | 'max_tokens';
+
+/**
+ * The streaming Chat Completions body this provider sends: what a client's `create` must accept. The SDK's
+ * `ChatCompletionCreateParamsStreaming` fits it.
+ */
+export interface OpenAIChatStreamBody {
+  readonly model: string;
+  readonly messages: readonly object[];
+  readonly stream: true;
+}
+
+/** The per-request options this provider passes: the subscription's signal, and no SDK retries (`retryStream`'s job). */
+export interface OpenAIRequestOptions {
+  readonly signal: AbortSignal;
+  readonly maxRetries: number;
+}
+
+/**
+ * What this provider uses of an OpenAI SDK client: `new OpenAI(...)` and `new AzureOpenAI(...)` of
+ * `openai` 6 or 7 fit it. Declared here, not imported, so the published types do not need `openai`
+ * installed by a user of another provider.
+ */
+export interface OpenAIClientLike {
+  /** Tells OpenAI's own API from compatible servers; `info().baseURL`. */
+  readonly baseURL?: string;
+  /** Read only to redact it from error messages. */
+  readonly apiKey?: string | null;
+  readonly chat: {
+    readonly completions: {
+      /** Resolves to the SDK's `Stream` of `chat.completion.chunk` events. */
+      create(body: OpenAIChatStreamBody, options: OpenAIRequestOptions): Promise<AsyncIterable<unknown>>;
+    };
+  };
+}
 
 export interface OpenAIProviderOptions {
   /**
@@ -60,7 +94,7 @@ export interface OpenAIProviderOptions {
    * given, `apiKey`, `baseURL`, `organization`, `project`, `defaultHeaders` and `timeout` are ignored;
    * requests still go out with `maxRetries: 0`.
    */
-  readonly client?: OpenAI;
+  readonly client?: OpenAIClientLike;
   /** The clock for chunk timestamps. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
@@ -97,8 +131,8 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
   const maxTokensParam: OpenAIMaxTokensParam = options.maxTokensParam ?? (official ? 'max_completion_tokens' : 'max_tokens');
   const clock = clockOf(options.scheduler);
 
-  let client: Promise<OpenAI> | undefined;
-  const getClient = (): Promise<OpenAI> => {
+  let client: Promise<OpenAIClientLike> | undefined;
+  const getClient = (): Promise<OpenAIClientLike> => {
     if (options.client) return Promise.resolve(options.client);
     client ??= loadSdk('openai', PROVIDER, () => import('openai')).then((sdk) => {
       const clientOptions: ClientOptions = {
@@ -146,7 +180,8 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
           }
           const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, maxTokensParam));
           const sdk = await getClient();
-          return sdk.chat.completions.create(body, { signal, maxRetries: 0 });
+          // The SDK's `Stream<ChatCompletionChunk>` (the client type is structural); the decoder checks each event.
+          return sdk.chat.completions.create(body, { signal, maxRetries: 0 }) as Promise<AsyncIterable<ChatCompletionChunk>>;
         },
         decoder: (sink) => openAIDecoder(sink, request.model ?? model, clock, apiKey),
         toError: (error) => toProviderError(error, apiKey),
