@@ -1,12 +1,37 @@
 /**
  * agent.stream(prompt): one turn, ended by exactly one final chunk, committed to the history when it ends.
  *
- * provider:   -d-|                       d = tool-call delta; '|' = provider final with toolCalls
- * tools:         (r)                     the calls run (concurrently), each reports a toolResult chunk
- * provider:      -----a|                 second request: the tool results go back, the answer streams on
- * agent:      -d-(TR)-a(F|)              T = 'tool_calls' chunk (non-final), R = toolResult, F = the one final
- * requests:   ^--!
- *                ^-----!
+ * #region diagram: agent/stream
+ * provider:   --a--b--|             a = 'Hel', b = 'lo'
+ * agent:      --a--b--(F|)          agent.stream('Hi'): the chunks, then F = the one final chunk
+ * request:    ^-------!
+ * #endregion
+ *
+ * #region diagram: agent/unsubscribe
+ * provider:   -a-b-c-|
+ * agent:      -a-                   unsubscribed (or `break` out of `for await`) at frame 3
+ * request:    ^--!                  the request is aborted at '!'
+ * #endregion
+ *
+ * #region diagram: agent/tools
+ * provider:   -d|                   d = tool-call delta; '|' = provider final with toolCalls
+ * tool:         r                   the call runs (here synchronously): r = its result
+ * provider:     ----a|              second request: the result goes back, the answer streams on
+ * agent:      -d(TR)a(F|)           T = 'tool_calls' chunk (not final), R = toolResult chunk, F = the one final
+ * requests:   ^-!
+ *             --^----!
+ * #endregion
+ *
+ * #region diagram: agent/parallelTools
+ * provider:   -(st)|                s, t = deltas of two tool calls; '|' = provider final with toolCalls
+ * slow tool:       ----x|           both tools start when the round ends and run concurrently
+ * fast tool:       -y|
+ * provider:             -a|         second request, once every tool has answered
+ * agent:      -(st)T-R--Sa(F|)      T = 'tool_calls' chunk; R, S = toolResult chunks as each tool completes;
+ *                                   F = the one final chunk, usage summed over both requests
+ * requests:   ^----!
+ *             ----------^-!
+ * #endregion
  */
 import { describe, expect, it } from 'vitest';
 import { map, take, type Observable } from 'rxjs';

@@ -1,24 +1,30 @@
 /*
  * bufferChunks(count | { count, time, chars, boundary, scheduler })
  *
- * source:  -a-b-c-d-e-F|
+ * #region diagram: bufferChunks/count
+ * source:   -a-b-c-d-e-F|
  * bufferChunks(2)
- * result:  ---x---y---G|          x = a+b, y = c+d, G = e+F (final)
+ * result:   ---x---y---G|          x = a+b, y = c+d, G = e+F (final)
  * upstream: ^-----------!
+ * #endregion
  *
- * source:  -a 9ms b 30ms c--|
+ * #region diagram: bufferChunks/time
+ * source:   -a 9ms b 30ms c--|
  * bufferChunks({ time: 20 })
- * result:  - 20ms x 23ms (c|)     x = a+b, 20 ms after a was held; c flushed at completion
+ * result:   - 20ms x 23ms (c|)     x = a+b, 20 ms after a was held; c flushed at completion
+ * #endregion
  *
- * source:  -a-b-c-F|              a = 'Hel', b = 'lo\nWor', c = 'ld\nA\nB', F = final 'C'
+ * #region diagram: bufferChunks/boundary
+ * source:   -a-b-c---F|            a = 'Hel', b = 'lo\nWor', c = 'ld\nA\nB', F = final 'C'
  * bufferChunks({ boundary: 'line' })
- * result:  ---x-(yz)-G|           x = 'Hello\n', y = 'World\n', z = 'A\n', G = 'BC' (final)
+ * result:   ---x-(yz)G|            x = 'Hello\n', y = 'World\n', z = 'A\n', G = 'BC' (final)
+ * #endregion
  */
 import { map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
 import { bufferChunks } from '../src/operators/bufferChunks.js';
-import { testScheduler } from './helpers.js';
+import { halfSpeedScheduler, testScheduler } from './helpers.js';
 
 const meta: ChunkMetadata = { provider: 'mock', model: 'm' };
 const c = (content: string, timestamp = 0, metadata: ChunkMetadata = meta): StreamChunk => chunk(content, { metadata, timestamp });
@@ -271,6 +277,18 @@ describe('bufferChunks', () => {
         F: fin(''),
       });
       expectSubscriptions(source.subscriptions).toBe('^--------!');
+    });
+  });
+
+  it('times the time flush on the given scheduler', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // 20 ms on the half-speed clock are 40 frames: the flush comes 40 frames after a was held, not 20.
+      const source = cold('-a 9ms b 30ms c--|', { a: c('a', 1), b: c('b', 11), c: c('c', 42) });
+      expectObservable(source.pipe(bufferChunks({ time: 20, scheduler: halfSpeedScheduler() }))).toBe('- 40ms x 3ms (c|)', {
+        x: c('ab', 11),
+        c: c('c', 42),
+      });
+      expectSubscriptions(source.subscriptions).toBe('^ 44ms !');
     });
   });
 

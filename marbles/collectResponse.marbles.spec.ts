@@ -1,15 +1,20 @@
 /*
  * collectResponse({ keepChunks = true, scheduler })
  *
+ * #region diagram: collectResponse/complete
  * source:   --a--b--c--F--|
  * collectResponse()
  * result:   --------------(r|)     r = StreamingResponse 'abc', 4 chunks, ended
  * upstream: ^-------------!
+ * #endregion
  *
+ * #region diagram: collectResponse/error
  * source:   --a--b--#
  * collectResponse()
- * result:   --------#              # = the source's error, its class kept, partialResponse 'ab' (2 chunks)
+ * result:   --------#              # = the source's error, its class kept, partialResponse 'ab' (2 chunks);
+ *                                      a foreign error (not an AgenticraftError) wrapped in a StreamInterruptedError
  * upstream: ^-------!
+ * #endregion
  */
 import { catchError, map, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +24,7 @@ import { StreamInterruptedError, isStreamInterruptedError } from '../src/errors/
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { collectResponse } from '../src/operators/collectResponse.js';
 import { StreamingResponse } from '../src/response.js';
-import { testScheduler } from './helpers.js';
+import { halfSpeedScheduler, testScheduler } from './helpers.js';
 
 const meta: ChunkMetadata = { provider: 'anthropic', model: 'claude-x' };
 const usage = { inputTokens: 5, outputTokens: 3, totalTokens: 8 };
@@ -88,6 +93,19 @@ describe('collectResponse', () => {
         },
       });
       expectSubscriptions(source.subscriptions).toBe('---^--------!');
+    });
+  });
+
+  it('times the response on the given scheduler', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // Subscribed at frame 4, completed at 14: 2 and 7 on the half-speed clock.
+      const source = cold('--a--b----|', values);
+      const times = source.pipe(
+        collectResponse({ scheduler: halfSpeedScheduler() }),
+        map((r) => [r.startTime, r.endTime, r.duration]),
+      );
+      expectObservable(times, '----^').toBe('---- 10ms (r|)', { r: [2, 7, 5] });
+      expectSubscriptions(source.subscriptions).toBe('----^ 9ms !');
     });
   });
 

@@ -2,6 +2,7 @@
  * Shared marble-test helpers. Like RxJS's own spec/helpers/observableMatcher.ts, errors are compared by
  * name and message (plus the fields a user relies on: reason, phase, timeoutMs and the partial text).
  */
+import { Subscription, asyncScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
 import type { StreamChunk } from '../src/chunk.js';
@@ -41,4 +42,44 @@ export function partialOf(values: Readonly<Record<string, StreamChunk>>, ...keys
     response.addChunk(value);
   }
   return response;
+}
+
+/** How many frames of the run one ms of {@link halfSpeedScheduler} lasts. */
+const SLOWDOWN = 2;
+
+/** The action a {@link halfSpeedScheduler} task runs as: rescheduling it (`this.schedule`) waits in half-speed time too. */
+class HalfSpeedAction<T> extends Subscription implements SchedulerAction<T> {
+  readonly #inner: SchedulerAction<T>;
+
+  constructor(inner: SchedulerAction<T>) {
+    super(() => inner.unsubscribe());
+    this.#inner = inner;
+  }
+
+  schedule(state?: T, delay = 0): Subscription {
+    this.#inner.schedule(state, delay * SLOWDOWN);
+    return this;
+  }
+}
+
+/**
+ * A scheduler with a clock of its own, for the specs that check an operator uses the scheduler it is given.
+ * Inside `TestScheduler.run` its time runs at half the speed of the run's frames: `now()` is half the frame,
+ * and `n` ms on it last `2n` frames. An operator that measured or waited on another clock — the default
+ * `asyncScheduler`, which `run` virtualises to the frames themselves — shows the run's times instead, so
+ * the spec fails.
+ */
+export function halfSpeedScheduler(): SchedulerLike {
+  return {
+    now: () => asyncScheduler.now() / SLOWDOWN,
+    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+      return asyncScheduler.schedule<T>(
+        function (this: SchedulerAction<T>, s?: T) {
+          work.call(new HalfSpeedAction(this), s);
+        },
+        delay * SLOWDOWN,
+        state,
+      );
+    },
+  };
 }

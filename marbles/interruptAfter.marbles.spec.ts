@@ -1,21 +1,27 @@
 /*
  * interruptAfter(chars | { chars, chunks, time, when, notifier, signal, mode = 'complete', scheduler })
  *
+ * #region diagram: interruptAfter/chars
  * source:   -a-b-c-d-F|            a..d = 'Hello' each
  * interruptAfter(12)
  * result:   -a-b-(cI|)             c brings the total to 15 >= 12; I = final chunk, finishReason 'interrupted'
  * upstream: ^----!
+ * #endregion
  *
+ * #region diagram: interruptAfter/error
  * source:   -a-b-c-d-F|
  * interruptAfter({ chunks: 2, mode: 'error' })
  * result:   -a-(b#)                # = StreamInterruptedError reason 'chunks', partial 'HelloHello'
  * upstream: ^--!
+ * #endregion
  *
+ * #region diagram: interruptAfter/notifier
  * source:   -a-b-c-d-F|
  * notifier: ----x
  * interruptAfter({ notifier })
- * result:   -a-b(I|)
+ * result:   -a-b(I|)               I = final chunk, interruptedBy 'notifier'
  * upstream: ^---!
+ * #endregion
  */
 import { Subject, of, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +30,7 @@ import type { InterruptReason } from '../src/chunk.js';
 import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { interruptAfter } from '../src/operators/interruptAfter.js';
 import { StreamingResponse } from '../src/response.js';
-import { testScheduler } from './helpers.js';
+import { halfSpeedScheduler, testScheduler } from './helpers.js';
 
 const meta: ChunkMetadata = { provider: 'openai', model: 'gpt-x' };
 const c = (content: string, metadata: ChunkMetadata = meta): StreamChunk => chunk(content, { metadata, timestamp: 0 });
@@ -107,6 +113,18 @@ describe('interruptAfter', () => {
         I: interrupted('time', 15),
       });
       expectSubscriptions(source.subscriptions).toBe('^ 14ms !');
+    });
+  });
+
+  it('times the time limit and stamps the final chunk on the given scheduler', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // 15 ms on the half-speed clock are 30 frames; the final chunk is stamped with that clock's 15.
+      const source = cold('-a 9ms b 9ms c 9ms d-|', values);
+      expectObservable(source.pipe(interruptAfter({ time: 15, scheduler: halfSpeedScheduler() }))).toBe('-a 9ms b 9ms c 8ms (I|)', {
+        ...values,
+        I: interrupted('time', 15),
+      });
+      expectSubscriptions(source.subscriptions).toBe('^ 29ms !');
     });
   });
 

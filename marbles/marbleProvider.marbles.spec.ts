@@ -1,11 +1,19 @@
 /**
  * marbleProvider(marbles, values, error?)
  *
- * script:        --a--b--|            a='Hel' b='lo'
- * stream():      --a--b--(F|)         F = final chunk appended at '|'
+ * #region diagram: marbleProvider/script
+ * marbleProvider('--a--b--|', { a: 'Hel', b: 'lo' })
+ * stream():      --a--b--(F|)         F = the final chunk, appended at '|': finishReason 'stop', or
+ *                                     'tool_calls' with the toolCalls assembled from toolCallDelta values
  * subscriptions: ^-------!            one request, recorded in provider.requests
+ * #endregion
  *
- * marbleProvider(['-a|', '--b|']):    the nth request plays the nth script
+ * #region diagram: marbleProvider/scripts
+ * marbleProvider(['-a|', '--b|'], { a: 'A', b: 'B' })
+ * 1st request:   -a(F|)               the nth request plays the nth script
+ * 2nd request:   --b(F|)
+ * 3rd request:   #                    TypeError: only 2 script(s) were given
+ * #endregion
  */
 import { describe, expect, it } from 'vitest';
 import { map, type Observable } from 'rxjs';

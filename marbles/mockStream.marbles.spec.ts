@@ -1,12 +1,17 @@
 /*
  * mockStream(text, { chunkSize, delay, metadata, scheduler })
  *
- * trigger:    --x|                                  a request, e.g. a click: mockStream is cold
+ * #region diagram: mockStream/delay
+ * trigger:    --x|                          a request, e.g. a click: mockStream is cold
  * mockStream('Hello world', { chunkSize: 5, delay: 10 })
- * result:     -- 10ms a 9ms b 9ms (cF|)             a='Hello' b=' worl' c='d' F=final (finishReason 'stop')
+ * result:     -- 10ms a 9ms b 9ms (cF|)     a = 'Hello', b = ' worl', c = 'd', F = final (finishReason 'stop')
+ * #endregion
  *
+ * #region diagram: mockStream/empty
+ * trigger:    x-y|                          two requests, the second once the first has ended
  * mockStream('', { delay: 10 })
- * result:     -- 10ms (F|)                          an empty text still ends with a final chunk
+ * result:     10ms F 9ms (G|)               an empty text still ends with a final chunk, after the delay
+ * #endregion
  *
  * delay 0: every chunk synchronously on subscribe, `(abcF|)`.
  */
@@ -14,7 +19,7 @@ import { concatMap, take, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
 import { mockStream } from '../src/providers/mock.js';
-import { testScheduler } from './helpers.js';
+import { halfSpeedScheduler, testScheduler } from './helpers.js';
 
 const content: ChunkMetadata = { provider: 'mock', model: 'mock', eventType: 'delta' };
 const done: ChunkMetadata = { provider: 'mock', model: 'mock', eventType: 'done', finishReason: 'stop', rawFinishReason: 'stop' };
@@ -107,6 +112,21 @@ describe('mockStream', () => {
       expectSubscriptions(trigger.subscriptions).toBe('^!');
       // Nothing left to run: the 30 ms tick was cancelled with the subscription.
       scheduler.schedule(() => expect(scheduler.actions).toEqual([]), 26);
+    });
+  });
+
+  it('waits and stamps on the given scheduler', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // 10 ms on the half-speed clock are 20 frames, and its clock reads half the frame.
+      const trigger = cold('--x|');
+      const result = onTrigger(trigger, mockStream('Hello world', { chunkSize: 5, delay: 10, scheduler: halfSpeedScheduler() }));
+      expectObservable(result).toBe('-- 20ms a 19ms b 19ms (cF|)', {
+        a: at('Hello', 11),
+        b: at(' worl', 21),
+        c: at('d', 31),
+        F: final(31),
+      });
+      expectSubscriptions(trigger.subscriptions).toBe('^--!');
     });
   });
 

@@ -1,15 +1,18 @@
 /*
  * retryStream({ count = 3, delay = 1000, maxDelay = 30_000, jitter = false, retryIf? })
  *
- *   attempt 1: --#                      ProviderError 503 (retryable), nothing delivered
- *   attempt 2:    -- 10ms --a--F|       resubscribed after min(maxDelay, delay * 2 ** 0) = 10 ms
- *   retryStream({ delay: 10 })
- *   result:    -- 10ms --a--F|
- *   upstream:  ^-!
- *              -- 10ms ^-----!          one line per (re)subscription
+ * #region diagram: retryStream/backoff
+ * attempt 1: --#                      ProviderError 503 (retryable), nothing delivered
+ * attempt 2:    -- 10ms --a--F|       resubscribed after min(maxDelay, delay * 2 ** 0) = 10 ms
+ * retryStream({ delay: 10 })
+ * result:    -- 10ms --a--F|
+ * upstream:  ^-!
+ *            -- 10ms ^-----!          one line per (re)subscription
+ * #endregion
  *
- *   waits: delay * 2 ** (attempt - 1), capped at maxDelay, jittered downward; exactly `retryAfterMs` when given
- *   after a chunk went downstream: never resubscribes; the error becomes a StreamInterruptedError with the partial
+ * waits: delay * 2 ** (attempt - 1), capped at maxDelay, jittered downward; exactly `retryAfterMs` when given
+ * after a chunk went downstream: never resubscribes; the error passes on with its class kept and the partial
+ * (a foreign error, not an AgenticraftError, becomes the cause of a StreamInterruptedError)
  */
 import { Observable, defer, type SchedulerLike } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -19,7 +22,7 @@ import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js'
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { retryStream } from '../src/operators/retryStream.js';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
-import { partialOf, testScheduler } from './helpers.js';
+import { halfSpeedScheduler, partialOf, testScheduler } from './helpers.js';
 
 const values: Record<string, StreamChunk> = {
   a: chunk('Hel', { timestamp: 0 }),
@@ -181,6 +184,21 @@ describe('retryStream', () => {
         [unavailable, 1],
         [unavailable, 2],
       ]);
+    });
+
+    it('waits on the given scheduler', () => {
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        // 10 ms on the half-speed clock are 20 frames.
+        const first = cold('  --#', values, unavailable);
+        const second = cold('    --a--F|', values);
+        const firstSubs = '   ^-!';
+        const secondSubs = '  -- 20ms ^-----!';
+        const expected = '    -- 20ms --a--F|';
+
+        expectObservable(attempts(first, second).pipe(retryStream({ delay: 10, scheduler: halfSpeedScheduler() }))).toBe(expected, values);
+        expectSubscriptions(first.subscriptions).toBe(firstSubs);
+        expectSubscriptions(second.subscriptions).toBe(secondSubs);
+      });
     });
 
     it('waits exactly retryAfterMs when the error carries it: no backoff, cap or jitter', () => {

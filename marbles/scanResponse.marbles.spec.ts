@@ -1,17 +1,19 @@
 /*
  * scanResponse({ keepChunks = false, scheduler })
  *
+ * #region diagram: scanResponse/snapshots
  * source:   --a--b--F--|          a = 'Hel', b = 'lo', F = final
  * scanResponse()
  * result:   --x--y--z--|          x = 'Hel' (1 chunk), y = 'Hello' (2), z = 'Hello' (3, ended, 'stop')
  * upstream: ^----------!
+ * #endregion
  */
 import { map, pairwise } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata } from '../src/chunk.js';
 import { scanResponse } from '../src/operators/scanResponse.js';
 import type { StreamingResponse } from '../src/response.js';
-import { testScheduler } from './helpers.js';
+import { halfSpeedScheduler, testScheduler } from './helpers.js';
 
 const meta: ChunkMetadata = { provider: 'ollama', model: 'llama' };
 const values = {
@@ -61,6 +63,16 @@ describe('scanResponse', () => {
         { x: ['Hel'], y: ['Hel', 'lo'] },
       );
       expectSubscriptions(source.subscriptions).toBe('^------!');
+    });
+  });
+
+  it('starts each response on the given scheduler', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // Subscribed at frame 4: 2 on the half-speed clock.
+      const source = cold('--a--b-|', values);
+      const starts = source.pipe(scanResponse({ scheduler: halfSpeedScheduler() }), map((r) => r.startTime));
+      expectObservable(starts, '----^').toBe('------x--x-|', { x: 2 });
+      expectSubscriptions(source.subscriptions).toBe('----^------!');
     });
   });
 

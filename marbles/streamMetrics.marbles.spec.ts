@@ -1,6 +1,7 @@
 /*
  * streamMetrics({ scheduler })
  *
+ * #region diagram: streamMetrics/metrics
  * source:   -- 8ms a 9ms b 9ms F|
  * streamMetrics()
  * result:   -- 8ms a' 9ms b' 9ms F'|   each chunk + metadata.metrics:
@@ -8,12 +9,13 @@
  *             b': elapsedMs 20, timeToFirstChunkMs 10, chunks 2, chars 12, tokens 3, tokensPerSecond 150
  *             F': elapsedMs 30, timeToFirstChunkMs 10, chunks 3, chars 12, tokens 4 (usage), tokensPerSecond 133.3…
  * upstream: ^ 30ms !
+ * #endregion
  */
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
 import type { StreamMetrics } from '../src/chunk.js';
 import { streamMetrics } from '../src/operators/streamMetrics.js';
-import { testScheduler } from './helpers.js';
+import { halfSpeedScheduler, testScheduler } from './helpers.js';
 
 const meta: ChunkMetadata = { provider: 'openai' };
 const usage = { inputTokens: 9, outputTokens: 4, totalTokens: 13 };
@@ -63,6 +65,19 @@ describe('streamMetrics', () => {
       expectSubscriptions(cut.subscriptions).toBe('^-!');
     });
     expect(values.a.metadata).toEqual(meta);
+  });
+
+  it('measures on the given scheduler', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // The half-speed clock reads half the frame: the chunks at frames 10, 20 and 30 come 5, 10 and 15 ms in.
+      const source = cold('-- 8ms a 9ms b 9ms F|', values);
+      expectObservable(source.pipe(streamMetrics({ scheduler: halfSpeedScheduler() }))).toBe('-- 8ms a 9ms b 9ms F|', {
+        a: withMetrics(values.a, { elapsedMs: 5, timeToFirstChunkMs: 5, chunks: 1, chars: 8, tokens: 2, tokensPerSecond: 400 }),
+        b: withMetrics(values.b, { elapsedMs: 10, timeToFirstChunkMs: 5, chunks: 2, chars: 12, tokens: 3, tokensPerSecond: 300 }),
+        F: withMetrics(values.F, { elapsedMs: 15, timeToFirstChunkMs: 5, chunks: 3, chars: 12, tokens: 4, tokensPerSecond: 4000 / 15 }),
+      });
+      expectSubscriptions(source.subscriptions).toBe('^ 30ms !');
+    });
   });
 
   it('rejects an invalid scheduler', () => {

@@ -1,16 +1,20 @@
 /*
  * new StreamingManager({ timeout, mode = 'complete', scheduler })
  *
+ * #region diagram: streamingManager/interrupt
  * source:    -a-b-c-d-e-F|
  * manager.streamWithTimeout(source, { id: 'x' })          manager.interrupt('x') at frame 5
  * result:    -a-b-(I|)        I = final chunk, finishReason 'interrupted', interruptedBy 'manager'
  * upstream:  ^----!
  * activeIds: ['x'] while subscribed, [] after
+ * #endregion
  *
+ * #region diagram: streamingManager/idle
  * source:    -a-b 20ms c|
  * new StreamingManager({ timeout: { idle: 10 } }).streamWithTimeout(source)
  * result:    -a-b 9ms #       # = StreamTimeoutError phase 'idle'
  * upstream:  ^-- 10ms !
+ * #endregion
  */
 import { describe, expect, it } from 'vitest';
 import { NEVER, VirtualTimeScheduler } from 'rxjs';
@@ -19,7 +23,7 @@ import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js'
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { StreamingResponse } from '../src/response.js';
 import { StreamingManager } from '../src/operators/streamingManager.js';
-import { testScheduler } from './helpers.js';
+import { halfSpeedScheduler, testScheduler } from './helpers.js';
 
 const meta: ChunkMetadata = { provider: 'mock', model: 'm' };
 const c = (content: string): StreamChunk => chunk(content, { metadata: meta, timestamp: 0 });
@@ -104,6 +108,25 @@ describe('StreamingManager', () => {
     virtual.flush();
     expect(failedAt).toBe(10);
     expect(manager.activeCount).toBe(0);
+  });
+
+  it('measures the timeout and stamps the interruption on its scheduler', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      // On the half-speed clock 10 ms are 20 frames, and the interruption at frame 6 is stamped 3.
+      const timed = new StreamingManager({ timeout: 10, scheduler: halfSpeedScheduler() });
+      const stopped = new StreamingManager({ timeout: 1000, scheduler: halfSpeedScheduler() });
+      const slow = cold('-a-b 30ms c|', values);
+      const long = cold('-a-b-c-d-e-F|', values);
+      expectObservable(timed.streamWithTimeout(slow)).toBe(
+        '-a-b 16ms #',
+        values,
+        new StreamTimeoutError('Stream timed out: not finished within 10 ms (total)', { partialResponse: partial('ab', 2), phase: 'total', timeoutMs: 10 }),
+      );
+      expectObservable(stopped.streamWithTimeout(long, { id: 'x' })).toBe('-a-b-c(I|)', { ...values, I: interrupted(3) });
+      expectSubscriptions(slow.subscriptions).toBe('^ 19ms !');
+      expectSubscriptions(long.subscriptions).toBe('^-----!');
+      cold('------x').subscribe(() => stopped.interrupt('x'));
+    });
   });
 
   it('gives each subscription its own id, registered only while subscribed', () => {

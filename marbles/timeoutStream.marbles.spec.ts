@@ -1,10 +1,12 @@
 /*
  * timeoutStream({ first?, idle?, total? }) — one watchdog for three deadlines.
  *
- *   source:    -- 9ms a 9ms b 40ms c--F|
- *   timeoutStream({ idle: 20 })
- *   result:    -- 9ms a 9ms b 19ms #          # = StreamTimeoutError phase 'idle', partial 'ab'
- *   upstream:  ^ 40ms !                       unsubscribed at the deadline, before the error
+ * #region diagram: timeoutStream/idle
+ * source:    -- 9ms a 9ms b 40ms c--F|
+ * timeoutStream({ idle: 20 })
+ * result:    -- 9ms a 9ms b 19ms #          # = StreamTimeoutError phase 'idle', partial 'ab'
+ * upstream:  ^ 40ms !                       unsubscribed at the deadline, before the error
+ * #endregion
  *
  *   first: deadline for the first chunk after subscribe (else `idle` bounds it, still phase 'first')
  *   idle:  longest gap between chunks; every chunk restarts it, the final chunk stops it
@@ -18,7 +20,7 @@ import { ProviderError } from '../src/errors/ProviderError.js';
 import { isStreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../src/errors/StreamTimeoutError.js';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
-import { partialOf, testScheduler } from './helpers.js';
+import { halfSpeedScheduler, partialOf, testScheduler } from './helpers.js';
 
 const values: Record<string, StreamChunk> = {
   a: chunk('Hel', { timestamp: 0 }),
@@ -340,19 +342,30 @@ describe('timeoutStream', () => {
   });
 
   describe('a custom scheduler', () => {
+    // On a half-speed clock every deadline passes at twice its ms after the subscription (at frame 4, so a
+    // start read from another clock shows too); the run's own clock (asyncScheduler) would fire at its ms.
     it('measures every deadline on the given scheduler', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-        const counted = countingScheduler();
-        const source = cold('-- 9ms a 9ms b 9ms c 9ms d 9ms F|', values);
-        const subs = '       ^ 25ms !                        ';
-        const expected = '   -- 9ms a 9ms b 4ms #            ';
+        const slow = halfSpeedScheduler();
+        const late = cold('   - 30ms a|', values);
+        const stalled = cold('a 30ms b|', values);
+        const long = cold('   a 9ms b 9ms c 9ms d 9ms F|', values);
+        const subscribe = '   ----^';
 
-        expectObservable(source.pipe(timeoutStream({ idle: 20, total: 26, scheduler: counted.scheduler }))).toBe(
-          expected,
+        expectObservable(late.pipe(timeoutStream({ first: 10, scheduler: slow })), subscribe).toBe('---- 20ms #', values, timeoutError('first', 10));
+        expectObservable(stalled.pipe(timeoutStream({ idle: 10, scheduler: slow })), subscribe).toBe(
+          '----a 19ms #',
           values,
-          timeoutError('total', 26, 'a', 'b'),
+          timeoutError('idle', 10, 'a'),
         );
-        expectSubscriptions(source.subscriptions).toBe(subs);
+        expectObservable(long.pipe(timeoutStream({ idle: 8, total: 12, scheduler: slow })), subscribe).toBe(
+          '----a 9ms b 9ms c 3ms #',
+          values,
+          timeoutError('total', 12, 'a', 'b', 'c'),
+        );
+        expectSubscriptions(late.subscriptions).toBe('   ----^ 19ms !');
+        expectSubscriptions(stalled.subscriptions).toBe('----^ 19ms !');
+        expectSubscriptions(long.subscriptions).toBe('   ----^ 23ms !');
       });
     });
 

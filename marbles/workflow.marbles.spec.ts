@@ -1,6 +1,7 @@
 /**
  * agent.streamWorkflow(workflow): steps as handlers, each started as soon as its dependencies are done.
  *
+ * #region diagram: workflow/diamond
  * workflow:  a ─┬─ b ─┐                    b and c depend on a, d on both
  *               └─ c ─┴─ d
  * a:         10ms x 9ms |
@@ -10,6 +11,15 @@
  * events:    (WA) 6ms x 9ms (Bbc) 5ms z 9ms (yD) 6ms (Ed) 6ms w 9ms (VR|)
  *            W = workflow-start, A/b/c/d = step-start, x/y/z/w = chunk events, B/D/E/V = step-complete,
  *            R = workflow-complete
+ * #endregion
+ *
+ * #region diagram: workflow/switch
+ * input:     -p 9ms q 29ms |                    p, q = inputs; each run streams 10 ms after it starts, ends 10 ms later
+ * runWorkflow(agent, workflow)                  policy 'switch' (the default)
+ * result:    - (WA) 6ms (WA) 6ms y 9ms (DR) 6ms |    q's run starts at 11 and cancels p's (its step unsubscribed)
+ * p's step:  - ^ 9ms !
+ * q's step:  11ms ^ 19ms !
+ * #endregion
  *
  * Events are shown by `label()`: 'W', 's:a' (step-start), 'a:x' (a chunk of a), 'C:a=<result>',
  * 'F:a:<error name>', 'S:a:<reason>', 'T:a#2' (a retry: the attempt about to start), 'R:<successful>'.

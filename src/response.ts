@@ -13,7 +13,7 @@ export interface StreamingResponseOptions {
 
 /**
  * Content is appended to a rope (`+=`, the cheapest append there is) that is copied into one flat string
- * every this many pieces, so the text costs ~1 byte a char instead of a rope node per chunk.
+ * every this many pieces, so the text is held as a flat string instead of a rope node per chunk.
  */
 const FLATTEN_EVERY = 512;
 

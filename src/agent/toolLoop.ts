@@ -40,11 +40,15 @@ export interface ToolLoopConfig {
  * results back, stream the next round, and so on.
  *
  * ```
- * round 1:   --a--d--(T|)              d = toolCallDelta, T = provider final with toolCalls
- * tools:            ---r|  ----s|      run concurrently, merged in completion order
- * round 2:                      --b--(F|)
- * result:    --a--d--t---r-s----b--(F|)  t = T as a non-final 'tool_calls' chunk, r/s = toolResult chunks,
- *                                      F = the one final chunk, usage summed over both rounds
+ * <!-- diagram: agent/parallelTools -->
+ * provider:   -(st)|                s, t = deltas of two tool calls; '|' = provider final with toolCalls
+ * slow tool:       ----x|           both tools start when the round ends and run concurrently
+ * fast tool:       -y|
+ * provider:             -a|         second request, once every tool has answered
+ * agent:      -(st)T-R--Sa(F|)      T = 'tool_calls' chunk; R, S = toolResult chunks as each tool completes;
+ *                                   F = the one final chunk, usage summed over both requests
+ * requests:   ^----!
+ *             ----------^-!
  * ```
  *
  * Each round is `defer`red so it is built from the messages known when it starts; unsubscribing at any

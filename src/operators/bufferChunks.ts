@@ -31,17 +31,19 @@ export interface BufferChunksConfig {
  * Merges runs of chunks into one chunk: fewer, larger updates for a UI, a socket or text-to-speech.
  *
  * ```
- * source:  -a-b-c-d-e-F|
+ * <!-- diagram: bufferChunks/count, bufferChunks/time, bufferChunks/boundary -->
+ * source:   -a-b-c-d-e-F|
  * bufferChunks(2)
- * result:  ---x---y---G|           x = a+b, y = c+d, G = e+F (final)
+ * result:   ---x---y---G|          x = a+b, y = c+d, G = e+F (final)
+ * upstream: ^-----------!
  *
- * source:  -a 9ms b 30ms c--|
+ * source:   -a 9ms b 30ms c--|
  * bufferChunks({ time: 20 })
- * result:  - 20ms x 23ms (c|)      x = a+b, 20 ms after a was held; c flushed at completion
+ * result:   - 20ms x 23ms (c|)     x = a+b, 20 ms after a was held; c flushed at completion
  *
- * source:  -a-b-c---F|             a = 'Hel', b = 'lo\nWor', c = 'ld\nA\nB', F = final 'C'
+ * source:   -a-b-c---F|            a = 'Hel', b = 'lo\nWor', c = 'ld\nA\nB', F = final 'C'
  * bufferChunks({ boundary: 'line' })
- * result:  ---x-(yz)G|             x = 'Hello\n', y = 'World\n', z = 'A\n', G = 'BC' (final)
+ * result:   ---x-(yz)G|            x = 'Hello\n', y = 'World\n', z = 'A\n', G = 'BC' (final)
  * ```
  *
  * A merged chunk joins the contents in order, shallow-merges the metadata with later chunks winning

@@ -20,13 +20,17 @@ export interface CollectResponseConfig {
  * Collects a chunk stream into one {@link StreamingResponse}, emitted when the source completes.
  *
  * ```
- * source:  --a--b--c--F--|
+ * <!-- diagram: collectResponse/complete, collectResponse/error -->
+ * source:   --a--b--c--F--|
  * collectResponse()
- * result:  --------------(r|)     r = StreamingResponse 'abc', 4 chunks, ended
+ * result:   --------------(r|)     r = StreamingResponse 'abc', 4 chunks, ended
+ * upstream: ^-------------!
  *
- * source:  --a--b--#
+ * source:   --a--b--#
  * collectResponse()
- * result:  --------#               # = the source's error (class kept), partialResponse 'ab' (2 chunks)
+ * result:   --------#              # = the source's error, its class kept, partialResponse 'ab' (2 chunks);
+ *                                      a foreign error (not an AgenticraftError) wrapped in a StreamInterruptedError
+ * upstream: ^-------!
  * ```
  *
  * The response starts when the operator is subscribed and ends at completion (a final chunk ends it

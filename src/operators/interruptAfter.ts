@@ -69,14 +69,15 @@ export interface InterruptAfterConfig {
  * Upstream is unsubscribed, so a provider stream aborts its HTTP request and stops costing tokens.
  *
  * ```
- * source:  -a-b-c-d-F|           a..d = 'Hello' each
+ * <!-- diagram: interruptAfter/chars, interruptAfter/error -->
+ * source:   -a-b-c-d-F|            a..d = 'Hello' each
  * interruptAfter(12)
- * result:  -a-b-(cI|)            c brings the total to 15 >= 12; I = final chunk, finishReason 'interrupted'
+ * result:   -a-b-(cI|)             c brings the total to 15 >= 12; I = final chunk, finishReason 'interrupted'
  * upstream: ^----!
  *
- * source:  -a-b-c-d-F|
+ * source:   -a-b-c-d-F|
  * interruptAfter({ chunks: 2, mode: 'error' })
- * result:  -a-(b#)               # = StreamInterruptedError, reason 'chunks', partial 'HelloHello'
+ * result:   -a-(b#)                # = StreamInterruptedError reason 'chunks', partial 'HelloHello'
  * upstream: ^--!
  * ```
  *

@@ -50,6 +50,7 @@ export interface RetryStreamConfig {
  * the provider's `retryAfterMs`; once content went downstream, the error passes on with the partial response.
  *
  * ```
+ * <!-- diagram: retryStream/backoff -->
  * attempt 1: --#                      ProviderError 503 (retryable), nothing delivered
  * attempt 2:    -- 10ms --a--F|       resubscribed after min(maxDelay, delay * 2 ** 0) = 10 ms
  * retryStream({ delay: 10 })

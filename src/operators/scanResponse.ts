@@ -20,9 +20,11 @@ export interface ScanResponseConfig {
  * `toSignal`, `rxResource`, React state and other change detection by identity see every update.
  *
  * ```
- * source:  --a--b--F--|          a = 'Hel', b = 'lo', F = final
+ * <!-- diagram: scanResponse/snapshots -->
+ * source:   --a--b--F--|          a = 'Hel', b = 'lo', F = final
  * scanResponse()
- * result:  --x--y--z--|          x = 'Hel' (1 chunk), y = 'Hello' (2), z = 'Hello' (3, ended, finishReason 'stop')
+ * result:   --x--y--z--|          x = 'Hel' (1 chunk), y = 'Hello' (2), z = 'Hello' (3, ended, 'stop')
+ * upstream: ^----------!
  * ```
  *
  * The accumulated-state counterpart of `collectResponse` (TanStack Query's `streamedQuery` pattern): the

@@ -19,9 +19,14 @@ export interface StreamMetricsConfig {
  * the guide's "Progress Tracking".
  *
  * ```
- * source:  -- 8ms a 9ms b 9ms F|
+ * <!-- diagram: streamMetrics/metrics -->
+ * source:   -- 8ms a 9ms b 9ms F|
  * streamMetrics()
- * result:  -- 8ms a' 9ms b' 9ms F'|    a'.metadata.metrics = { elapsedMs: 10, timeToFirstChunkMs: 10, chunks: 1, ... }
+ * result:   -- 8ms a' 9ms b' 9ms F'|   each chunk + metadata.metrics:
+ *             a': elapsedMs 10, timeToFirstChunkMs 10, chunks 1, chars 8,  tokens 2, tokensPerSecond 200
+ *             b': elapsedMs 20, timeToFirstChunkMs 10, chunks 2, chars 12, tokens 3, tokensPerSecond 150
+ *             F': elapsedMs 30, timeToFirstChunkMs 10, chunks 3, chars 12, tokens 4 (usage), tokensPerSecond 133.3…
+ * upstream: ^ 30ms !
  * ```
  *
  * Times are measured from the subscription with the scheduler's clock. `tokens` estimates about four
@@ -72,8 +77,8 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
             tokens,
             tokensPerSecond: elapsedMs > 0 ? (tokens * 1000) / elapsedMs : 0,
           };
-          // mergeObjects, not `{ ...value.metadata, metrics }` (a slow path on Node 20, see mergeObjects);
-          // overwriting a key the source has (`metadata`) stays fast.
+          // mergeObjects, not `{ ...value.metadata, metrics }` (a slow path, see mergeObjects); overwriting a
+          // key the source has (`metadata`) stays on the fast one.
           return { ...value, metadata: mergeObjects(value.metadata, { metrics }) };
         }),
       );

@@ -38,6 +38,7 @@ export interface ManagedStreamOptions {
  * id (a Stop button, a closed WebSocket) or all at once (shutdown). The guide's `StreamingManager`.
  *
  * ```
+ * <!-- diagram: streamingManager/interrupt -->
  * source:    -a-b-c-d-e-F|
  * manager.streamWithTimeout(source, { id: 'x' })          manager.interrupt('x') at frame 5
  * result:    -a-b-(I|)        I = final chunk, finishReason 'interrupted', interruptedBy 'manager'

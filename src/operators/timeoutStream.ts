@@ -29,13 +29,15 @@ export interface TimeoutStreamConfig {
  * or runs too long as a whole; the error carries everything delivered so far.
  *
  * ```
+ * <!-- diagram: timeoutStream/idle -->
  * source:    -- 9ms a 9ms b 40ms c--F|
  * timeoutStream({ idle: 20 })
- * result:    -- 9ms a 9ms b 19ms #         # = StreamTimeoutError, phase 'idle', partial text 'ab'
- * upstream:  ^ 40ms !                      unsubscribed when the deadline passes, before the error
+ * result:    -- 9ms a 9ms b 19ms #          # = StreamTimeoutError phase 'idle', partial 'ab'
+ * upstream:  ^ 40ms !                       unsubscribed at the deadline, before the error
  * ```
  *
- * A number is a `total` deadline. With `first` the first chunk has its own deadline; with `idle` every gap
+ * A number is a `total` deadline for the whole stream — unlike RxJS's `timeout(n)`, which bounds each value's
+ * wait: `timeoutStream(30_000)` ends a 40-second answer that never paused; use `{ idle: n }` for RxJS's sense. With `first` the first chunk has its own deadline; with `idle` every gap
  * between chunks (and, without `first`, the wait for the first chunk) is bounded; `total` bounds the whole
  * stream. When a deadline passes, upstream is unsubscribed (a provider stream aborts its HTTP request), then
  * the result errors with a `StreamTimeoutError` whose `phase`, `timeoutMs` and `partialResponse` (every chunk

@@ -19,8 +19,10 @@ export interface MockStreamConfig {
  * with `finishReason: 'stop'`. The guide's `create_mock_stream`, with delays in virtual time.
  *
  * ```
+ * <!-- diagram: mockStream/delay -->
+ * trigger:    --x|                          a request, e.g. a click: mockStream is cold
  * mockStream('Hello world', { chunkSize: 5, delay: 10 })
- * ----------a 9ms b 9ms (cF|)     a='Hello' b=' worl' c='d' F=final
+ * result:     -- 10ms a 9ms b 9ms (cF|)     a = 'Hello', b = ' worl', c = 'd', F = final (finishReason 'stop')
  * ```
  *
  * Text is split on code points, so no emoji or surrogate pair is ever cut in half.

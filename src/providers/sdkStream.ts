@@ -50,7 +50,7 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
     const controller = new AbortController();
     let stream: AsyncIterable<TEvent> | undefined;
     const { clock } = spec;
-    // What was delivered, so a failure mid-stream carries it (text only: ~1 byte a char).
+    // What was delivered, so a failure mid-stream carries it (text only, no chunks kept).
     const partial = new StreamingResponse({ keepChunks: false, scheduler: clock });
     const deliver = (c: StreamChunk): void => {
       partial.addChunk(c);
@@ -93,7 +93,7 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
     });
 
     return () => {
-      // A body read to its end holds nothing to release: no abort (it costs ~40 µs of event dispatch).
+      // A body read to its end holds nothing to release: no abort (its event dispatch is not free).
       if (finished && spec.readsBodyToEnd === true) return;
       controller.abort(abortReason());
       spec.teardown?.(stream);
@@ -105,7 +105,7 @@ let unsubscribed: Error | undefined;
 
 /**
  * The reason every teardown aborts with: an AbortError made once. `abort()` without a reason builds a new
- * DOMException (a stack trace, ~6 µs) per request; nothing reads it, since errors after unsubscribe are dropped.
+ * DOMException, stack trace included, per request; nothing reads it, since errors after unsubscribe are dropped.
  */
 function abortReason(): Error {
   unsubscribed ??=

@@ -46,12 +46,16 @@ export interface MarbleSubscriptionLog {
  * workflows and operators can be marble-tested without a network.
  *
  * ```
+ * <!-- diagram: marbleProvider/script, marbleProvider/scripts -->
  * marbleProvider('--a--b--|', { a: 'Hel', b: 'lo' })
- * stream():      --a--b--(F|)       F = the final chunk, appended at '|': finishReason 'stop',
- *                                   or 'tool_calls' with the toolCalls assembled from toolCallDelta values
- * marbleProvider(['--t|', '--a|'], values)
- * 1st request:   --t(F|)            the nth request plays the nth script
- * 2nd request:   --a(F|)
+ * stream():      --a--b--(F|)         F = the final chunk, appended at '|': finishReason 'stop', or
+ *                                     'tool_calls' with the toolCalls assembled from toolCallDelta values
+ * subscriptions: ^-------!            one request, recorded in provider.requests
+ *
+ * marbleProvider(['-a|', '--b|'], { a: 'A', b: 'B' })
+ * 1st request:   -a(F|)               the nth request plays the nth script
+ * 2nd request:   --b(F|)
+ * 3rd request:   #                    TypeError: only 2 script(s) were given
  * ```
  *
  * Values may be strings (content chunks) or partial chunks (`{ metadata: { toolCallDelta } }`, a `thinking`

@@ -27,9 +27,12 @@ export interface RunWorkflowConfig {
  * any other input is put under `context.input`. Each run gets a new context, so concurrent runs never share one.
  *
  * ```
- * input:   -a-----b-------|
- * runWorkflow(agent, wf)                 each run: W …events… R (workflow-start … workflow-complete)
- * result:  -W-x-x-W-y-y-y-R|             'switch': b's run cancels a's (a's steps are unsubscribed)
+ * <!-- diagram: workflow/switch -->
+ * input:     -p 9ms q 29ms |                    p, q = inputs; each run streams 10 ms after it starts, ends 10 ms later
+ * runWorkflow(agent, workflow)                  policy 'switch' (the default)
+ * result:    - (WA) 6ms (WA) 6ms y 9ms (DR) 6ms |    q's run starts at 11 and cancels p's (its step unsubscribed)
+ * p's step:  - ^ 9ms !
+ * q's step:  11ms ^ 19ms !
  * ```
  *
  * @param agent The agent whose handlers and model the steps use.

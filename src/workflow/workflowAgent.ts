@@ -33,10 +33,16 @@ function newRunId(): string {
  * retries and timeouts, as one Observable of events. The guide's `WorkflowAgent`.
  *
  * ```
- * workflow: a ─┬─ b ─┐                 b and c depend on a, d on both
- *              └─ c ─┴─ d
- * events:   W s(a) a… C(a) (s(b) s(c)) b… c… C(b) C(c) s(d) d… C(d) R|
- *           W = workflow-start, s = step-start, … = chunk events, C = step-complete, R = workflow-complete
+ * <!-- diagram: workflow/diamond -->
+ * workflow:  a ─┬─ b ─┐                    b and c depend on a, d on both
+ *               └─ c ─┴─ d
+ * a:         10ms x 9ms |
+ * b:                    20ms ^ 20ms y 9ms |      (subscribed when a completes)
+ * c:                    20ms ^ 10ms z 9ms |
+ * d:                                     50ms ^ 10ms w 9ms |
+ * events:    (WA) 6ms x 9ms (Bbc) 5ms z 9ms (yD) 6ms (Ed) 6ms w 9ms (VR|)
+ *            W = workflow-start, A/b/c/d = step-start, x/y/z/w = chunk events, B/D/E/V = step-complete,
+ *            R = workflow-complete
  * ```
  *
  * ## Examples
