@@ -12,9 +12,9 @@
  *   idle:  longest gap between chunks; every chunk restarts it, the final chunk stops it
  *   total: deadline for the whole stream
  */
-import { Observable, asyncScheduler, of, take, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subscription, asyncScheduler, of, take, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { chunk, finalChunk, type StreamChunk } from '../src/chunk.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
 import { isStreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
@@ -389,14 +389,43 @@ describe('timeoutStream', () => {
     });
   });
 
+  describe('long and unlimited deadlines', () => {
+    it('honours a deadline longer than a timer can hold (2^31 ms), in timer-sized steps', () => {
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const long = 2 ** 31 + 5;
+        const source = cold('-a 3000000000ms b|', values);
+        expectObservable(source.pipe(timeoutStream({ total: long }))).toBe(`-a ${long - 2}ms #`, values, new StreamTimeoutError(`Stream timed out: not finished within ${long} ms (total)`, { partialResponse: partialOf(values, 'a'), phase: 'total', timeoutMs: long }));
+        expectSubscriptions(source.subscriptions).toBe(`^ ${long - 1}ms !`);
+      });
+    });
+
+    it('Infinity means no limit: no timer is armed for it', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-a 99ms b|', values);
+        expectObservable(source.pipe(timeoutStream({ first: Infinity, total: Infinity }))).toBe('-a 99ms b|', values);
+        expectObservable(source.pipe(timeoutStream(Infinity))).toBe('-a 99ms b|', values);
+      });
+      const clock = { now: () => 0, schedule: vi.fn(() => new Subscription()) };
+      of(values.a!, values.b!).pipe(timeoutStream({ first: Infinity, idle: Infinity, total: Infinity, scheduler: clock })).subscribe();
+      expect(clock.schedule).not.toHaveBeenCalled();
+    });
+
+    it('first: Infinity waits for the first chunk forever, then the idle deadline applies', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const source = cold('500ms a 30ms b|', values);
+        expectObservable(source.pipe(timeoutStream({ first: Infinity, idle: 20 }))).toBe('500ms a 19ms #', values, new StreamTimeoutError('Stream timed out: no chunk for 20 ms (idle)', { partialResponse: partialOf(values, 'a'), phase: 'idle', timeoutMs: 20 }));
+      });
+    });
+  });
+
   describe('invalid options (thrown at call time, nothing subscribed)', () => {
     const cases: readonly [string, () => unknown, ErrorConstructor, RegExp][] = [
-      ['0 ms', () => timeoutStream(0), RangeError, /^timeoutStream: ms must be a positive finite number/],
+      ['0 ms', () => timeoutStream(0), RangeError, /^timeoutStream: ms must be a positive number of ms \(or Infinity for no limit\), got 0/],
       ['NaN ms', () => timeoutStream(Number.NaN), TypeError, /^timeoutStream: ms must be a positive number/],
       ['no deadline', () => timeoutStream({}), TypeError, /^timeoutStream: one of first, idle or total is required/],
-      ['negative idle', () => timeoutStream({ idle: -1 }), RangeError, /^timeoutStream: idle must be a positive finite number, got -1/],
-      ['string first', () => timeoutStream({ first: '5' as unknown as number }), TypeError, /^timeoutStream: first must be a positive number, got "5"/],
-      ['infinite total', () => timeoutStream({ total: Number.POSITIVE_INFINITY }), RangeError, /^timeoutStream: total must be a positive finite number/],
+      ['negative idle', () => timeoutStream({ idle: -1 }), RangeError, /^timeoutStream: idle must be a positive number of ms \(or Infinity for no limit\), got -1/],
+      ['string first', () => timeoutStream({ first: '5' as unknown as number }), TypeError, /^timeoutStream: first must be a positive number of ms \(or Infinity for no limit\), got "5"/],
+      ['negative total', () => timeoutStream({ total: -Infinity }), RangeError, /^timeoutStream: total must be a positive number of ms/],
       ['null config', () => timeoutStream(null as unknown as number), TypeError, /^timeoutStream: config must be an object/],
       ['bad scheduler', () => timeoutStream({ total: 5, scheduler: 5 as unknown as SchedulerLike }), TypeError, /^timeoutStream: scheduler must be an RxJS scheduler/],
       ['scheduler without now/schedule', () => timeoutStream({ total: 5, scheduler: {} as unknown as SchedulerLike }), TypeError, /^timeoutStream: scheduler must be an RxJS scheduler/],

@@ -15,6 +15,17 @@ export interface ToolCall {
   readonly arguments: unknown;
 }
 
+/**
+ * A tool call the token limit cut off before its arguments were complete (on a final chunk with
+ * `finishReason: 'length'`, in `metadata.incompleteToolCalls`): never in `toolCalls`, so never run.
+ */
+export interface IncompleteToolCall {
+  readonly id: string;
+  readonly name: string;
+  /** The arguments' JSON text as far as it arrived. */
+  readonly argumentsText: string;
+}
+
 /** One streamed fragment of a tool call's arguments. `index` orders parallel calls. */
 export interface ToolCallDelta {
   readonly index: number;
@@ -90,8 +101,20 @@ export interface ChunkMetadata {
   readonly usage?: Usage;
   /** Complete, parsed calls, on the final chunk (an agent's: every call it ran in the turn). */
   readonly toolCalls?: readonly ToolCall[];
+  /**
+   * On a final chunk with `finishReason: 'length'`: the calls the token limit cut off mid-arguments. They are
+   * left out of `toolCalls`, so an agent never runs them; complete calls before them stay in `toolCalls`.
+   */
+  readonly incompleteToolCalls?: readonly IncompleteToolCall[];
   /** Streamed argument fragments as they arrive. */
   readonly toolCallDelta?: ToolCallDelta;
+  /**
+   * The model refused (OpenAI's `refusal`). The refusal text is the answer, so it streams as `content` too;
+   * on those deltas this is the delta's text, and on the final chunk (`finishReason: 'content_filter'`) the
+   * whole refusal. Anthropic reports a refusal only as its stop reason: `finishReason: 'content_filter'`,
+   * `rawFinishReason: 'refusal'`, no text.
+   */
+  readonly refusal?: string;
   /** Reasoning delta; never mixed into `content`. */
   readonly thinking?: string;
   /**
@@ -169,6 +192,30 @@ export function finalChunk(metadata: ChunkMetadata = {}, init: Omit<ChunkInit, '
 }
 
 /** Whether a value has the shape of a `StreamChunk` (works across realms and copies of the library). */
+/**
+ * The error for a value that is not a chunk where one was expected: names the place (`where`: the operator)
+ * and what arrived, without printing the value itself (it may be large or hold secrets).
+ */
+export function notAChunk(where: string, value: unknown): TypeError {
+  return new TypeError(`${where}: expected a StreamChunk ({ content: string, metadata: object, isFinal: boolean }), got ${describeValue(value)}`);
+}
+
+/** Throws {@link notAChunk} unless `value` is a chunk. */
+export function assertStreamChunk(where: string, value: unknown): asserts value is StreamChunk {
+  if (!isStreamChunk(value)) throw notAChunk(where, value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value !== 'object') return typeof value === 'string' ? `a string of ${value.length} characters` : `a ${typeof value}`;
+  const c = value as Record<string, unknown>;
+  const wrong = (['content', 'metadata', 'isFinal'] as const).filter((key) =>
+    key === 'content' ? typeof c[key] !== 'string' : key === 'isFinal' ? typeof c[key] !== 'boolean' : typeof c[key] !== 'object' || c[key] === null,
+  );
+  return `an object whose ${wrong.map((key) => `${key} is ${c[key] === null ? 'null' : typeof c[key]}`).join(', ')}`;
+}
+
 export function isStreamChunk(value: unknown): value is StreamChunk {
   if (typeof value !== 'object' || value === null) return false;
   const c = value as Record<string, unknown>;

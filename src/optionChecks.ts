@@ -22,6 +22,17 @@ export function assertPositiveNumber(option: string, value: unknown): asserts va
   if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${option} must be a positive finite number, got ${value}`);
 }
 
+/**
+ * An optional limit in ms: > 0, any finite value or `Infinity` ("no limit"). Waits longer than a timer can
+ * hold are split into steps (see longTimers.ts), so every finite value is honoured.
+ */
+export function assertLimit(option: string, value: unknown): asserts value is number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${option} must be a positive number of ms (or Infinity for no limit), got ${describe(value)}`);
+  }
+  if (!(value > 0)) throw new RangeError(`${option} must be a positive number of ms (or Infinity for no limit), got ${value}`);
+}
+
 /** A duration in ms: finite and >= 0. */
 export function assertNonNegativeNumber(option: string, value: unknown): asserts value is number {
   if (typeof value !== 'number' || Number.isNaN(value)) {

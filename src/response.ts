@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, Usage } from './chunk.js';
+import { assertStreamChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from './chunk.js';
 import { mergeObjects } from './mergeObjects.js';
 
 export interface StreamingResponseOptions {
@@ -89,6 +89,7 @@ export class StreamingResponse {
   }
 
   addChunk(chunk: StreamChunk): this {
+    assertStreamChunk('StreamingResponse.addChunk', chunk);
     if (this.#count === 0) {
       const { provider, model } = chunk.metadata;
       if (provider !== undefined || model !== undefined) this.metadata = { provider, model };

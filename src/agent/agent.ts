@@ -1,7 +1,7 @@
 import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, finalize, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, ToolResult, Usage } from '../chunk.js';
 import { isStreamInterruptedError } from '../errors/StreamInterruptedError.js';
-import { assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger, assertPositiveNumber } from '../optionChecks.js';
+import { assertLimit, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger } from '../optionChecks.js';
 import { toAsyncIterable } from '../interop/asyncIterable.js';
 import { collectResponse } from '../operators/collectResponse.js';
 import { createProvider, isProvider, providerForModel, type ProviderName, type ProviderSettings } from '../providers/byName.js';
@@ -143,7 +143,7 @@ export class Agent {
     assertObject('Agent(config)', config);
     const { provider, apiKey, baseURL, scheduler = asyncScheduler, maxToolRounds = 8, toolTimeout } = config;
     assertNonNegativeInteger('Agent: maxToolRounds', maxToolRounds);
-    if (toolTimeout !== undefined) assertPositiveNumber('Agent: toolTimeout', toolTimeout);
+    if (toolTimeout !== undefined) assertLimit('Agent: toolTimeout', toolTimeout);
     if (config.name !== undefined && typeof config.name !== 'string') throw new TypeError(`Agent: name must be a string`);
     if (config.model !== undefined && (typeof config.model !== 'string' || config.model === '')) {
       throw new TypeError(`Agent: model must be a non-empty string`);

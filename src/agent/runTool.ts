@@ -8,17 +8,18 @@ import {
   isObservable,
   map,
   of,
+  race,
   switchMap,
   takeLast,
   tap,
   throwError,
-  timeout,
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
 import type { ToolCall, ToolResult } from '../chunk.js';
 import type { Message } from '../providers/provider.js';
 import { validateToolArguments, type Tool, type ValidationResult } from '../tools/tool.js';
+import { longTimer } from '../longTimers.js';
 
 /** How the agent runs the tools a model calls. */
 export interface ToolRunner {
@@ -69,16 +70,11 @@ function execute(runner: ToolRunner, tool: Tool, args: unknown, call: ToolCall):
         if (!settled) controller.abort(new DOMException(`Tool call ${call.id} was cancelled`, 'AbortError'));
       }),
     );
+    // `race` rather than RxJS's `timeout`: a timer cannot hold more than 2^31 - 1 ms, longTimer can.
     const timed$ =
-      toolTimeout === undefined
+      toolTimeout === undefined || toolTimeout === Infinity
         ? result$
-        : result$.pipe(
-            timeout({
-              first: toolTimeout,
-              scheduler,
-              with: () => throwError(() => new Error(`Tool ${call.name} timed out after ${toolTimeout} ms`)),
-            }),
-          );
+        : race(result$, longTimer(toolTimeout, scheduler).pipe(switchMap(() => throwError(() => new Error(`Tool ${call.name} timed out after ${toolTimeout} ms`)))));
     return timed$.pipe(
       map((result): ToolResult => ({ toolCallId: call.id, name: call.name, result })),
       catchError((error: unknown) => of(failure(call, error instanceof Error ? error.message : String(error)))),

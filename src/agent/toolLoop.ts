@@ -1,5 +1,5 @@
 import { Observable, EMPTY, concat, defer, map, merge, of, tap, throwError, type SchedulerLike } from 'rxjs';
-import { chunk, type StreamChunk, type ToolCall, type ToolResult, type Usage } from '../chunk.js';
+import { chunk, isStreamChunk, notAChunk, type StreamChunk, type ToolCall, type ToolResult, type Usage } from '../chunk.js';
 import { MaxToolRoundsError } from '../errors/MaxToolRoundsError.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import type { ChatRequest, Message, Provider } from '../providers/provider.js';
@@ -72,6 +72,10 @@ export function toolLoop(config: ToolLoopConfig): Turn {
         provider.stream(mergeObjects(request, { messages: [...config.messages, ...toolRounds] })).subscribe({
           next: (c) => {
             if (final !== undefined) return; // nothing counts after the final chunk
+            if (!isStreamChunk(c)) {
+              subscriber.error(notAChunk(`agent: ${provider.name}.stream()`, c));
+              return;
+            }
             // A final chunk may carry text too (e.g. after bufferChunks): it belongs to the answer.
             text += c.content;
             if (!c.isFinal) {

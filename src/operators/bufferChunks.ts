@@ -1,8 +1,9 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import type { ChunkMetadata, StreamChunk, ToolCallDelta } from '../chunk.js';
+import { assertStreamChunk, type ChunkMetadata, type StreamChunk, type ToolCallDelta } from '../chunk.js';
 import { Forwarder } from './forwarder.js';
 import { assertObject, assertOneOf, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
+import { scheduleAfter } from '../longTimers.js';
 
 /** Where a {@link bufferChunks} flush may cut the text: after whitespace, after a sentence, after a newline. */
 export type ChunkBoundary = 'word' | 'sentence' | 'line';
@@ -115,10 +116,10 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
       };
       const startTimer = (): void => {
         if (time !== undefined && timer === undefined) {
-          timer = scheduler.schedule(() => {
+          timer = scheduleAfter(scheduler, time, () => {
             timer = undefined;
             flush();
-          }, time);
+          });
         }
       };
 
@@ -196,6 +197,7 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
         new Forwarder<StreamChunk>(
           (value) => {
             try {
+              assertStreamChunk('bufferChunks', value);
               // An event of its own (an agent's tool result, say): never merged.
               if (value.metadata.standalone === true && !value.isFinal) {
                 flushAll();

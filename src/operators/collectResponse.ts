@@ -1,5 +1,5 @@
 import { asyncScheduler, catchError, defer, map, reduce, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { StreamChunk } from '../chunk.js';
+import { assertStreamChunk, type StreamChunk } from '../chunk.js';
 import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
@@ -84,7 +84,10 @@ export function collectResponse(config: CollectResponseConfig = {}): OperatorFun
     defer(() => {
       const response = new StreamingResponse({ keepChunks, scheduler });
       return source.pipe(
-        reduce((acc, value: StreamChunk) => acc.addChunk(value), response),
+        reduce((acc, value: StreamChunk) => {
+          assertStreamChunk('collectResponse', value);
+          return acc.addChunk(value);
+        }, response),
         map((acc) => acc.end()),
         catchError((error: unknown) => throwError(() => withPartialResponse(error, response.end()))),
       );

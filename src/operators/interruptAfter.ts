@@ -13,22 +13,22 @@ import {
   takeWhile,
   tap,
   throwError,
-  timer,
   type MonoTypeOperatorFunction,
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
-import { chunk, type ChunkMetadata, type InterruptReason, type StreamChunk } from '../chunk.js';
+import { assertStreamChunk, chunk, type ChunkMetadata, type InterruptReason, type StreamChunk } from '../chunk.js';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import {
   assertFunction,
   assertObject,
   assertOneOf,
   assertPositiveInteger,
-  assertPositiveNumber,
+  assertLimit,
   assertScheduler,
 } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
+import { longTimer } from '../longTimers.js';
 
 /** How {@link interruptAfter} ends the stream it stops. */
 export type InterruptMode = 'complete' | 'error';
@@ -132,7 +132,7 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
     );
   }
   if (notifier !== undefined) triggers.push(from(notifier).pipe(map(() => notifierReason)));
-  if (time !== undefined) triggers.push(timer(time, scheduler).pipe(map((): InterruptReason => 'time')));
+  if (time !== undefined && time !== Infinity) triggers.push(longTimer(time, scheduler).pipe(map((): InterruptReason => 'time')));
 
   return (source) =>
     defer(() => {
@@ -148,6 +148,7 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
 
       /** Whether the stream goes on after `value` (which passes either way). */
       const goesOn = (value: StreamChunk): boolean => {
+        assertStreamChunk('interruptAfter', value);
         partial?.addChunk(value);
         if (value.metadata.provider !== undefined) provider = value.metadata.provider;
         if (value.metadata.model !== undefined) model = value.metadata.model;
@@ -198,7 +199,7 @@ function resolveConfig(config: number | InterruptAfterConfig): InterruptAfterCon
   }
   if (chars !== undefined) assertPositiveInteger('interruptAfter: chars', chars);
   if (chunks !== undefined) assertPositiveInteger('interruptAfter: chunks', chunks);
-  if (time !== undefined) assertPositiveNumber('interruptAfter: time', time);
+  if (time !== undefined) assertLimit('interruptAfter: time', time);
   if (when !== undefined) assertFunction('interruptAfter: when', when);
   if (notifier !== undefined) {
     try {

@@ -7,6 +7,7 @@ import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, asse
 import { Forwarder } from './forwarder.js';
 import { trackChunk } from './trackChunk.js';
 import { StreamingResponse } from '../response.js';
+import { scheduleAfter } from '../longTimers.js';
 
 /** The {@link retryStream} configuration. */
 export interface RetryStreamConfig {
@@ -129,7 +130,7 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         const subscription = source.subscribe(
           new Forwarder<T>(
             (value) => {
-              if (trackChunk(partial, value, subscriber)) subscriber.next(value);
+              if (trackChunk(partial, value, subscriber, 'retryStream')) subscriber.next(value);
             },
             (error) => {
               if (partial.chunkCount > 0) failAfterContent(error, partial);
@@ -160,7 +161,7 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         if (ms === undefined) subscriber.error(error);
         // Always through the scheduler, even for 0 ms: the failed attempt is torn down before the next starts.
         // `retryIf` or `delay` may have unsubscribed the result meanwhile.
-        else if (!subscriber.closed) backoff = scheduler.schedule(subscribeToSource, ms);
+        else if (!subscriber.closed) backoff = scheduleAfter(scheduler, ms, subscribeToSource);
       };
 
       subscribeToSource();
@@ -190,7 +191,7 @@ function resolveConfig(config: number | RetryStreamConfig): ResolvedRetryConfig 
   assertNonNegativeInteger('retryStream: count', count);
   if (typeof delay === 'function') assertFunction('retryStream: delay', delay);
   else assertNonNegativeNumber('retryStream: delay', delay);
-  assertNonNegativeNumber('retryStream: maxDelay', maxDelay);
+  if (maxDelay !== Infinity) assertNonNegativeNumber('retryStream: maxDelay', maxDelay);
   const jitterFraction = resolveJitter(jitter);
   assertFunction('retryStream: retryIf', retryIf);
   assertScheduler('retryStream: scheduler', scheduler);

@@ -1,5 +1,5 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { StreamChunk } from '../chunk.js';
+import { assertStreamChunk, type StreamChunk } from '../chunk.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
 
@@ -67,6 +67,11 @@ export function scanResponse(config: ScanResponseConfig = {}): OperatorFunction<
   return (source) =>
     defer(() => {
       const response = new StreamingResponse({ keepChunks, scheduler });
-      return source.pipe(map((value) => response.addChunk(value).snapshot()));
+      return source.pipe(
+        map((value) => {
+          assertStreamChunk('scanResponse', value);
+          return response.addChunk(value).snapshot();
+        }),
+      );
     });
 }

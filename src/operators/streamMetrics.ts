@@ -1,5 +1,5 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { ChunkMetadata, StreamChunk, StreamMetrics } from '../chunk.js';
+import { assertStreamChunk, type ChunkMetadata, type StreamChunk, type StreamMetrics } from '../chunk.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
 
@@ -63,6 +63,7 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
       let chars = 0;
       return source.pipe(
         map((value): ChunkWithMetrics => {
+          assertStreamChunk('streamMetrics', value);
           const now = scheduler.now();
           firstAt ??= now;
           chunks++;

@@ -9,7 +9,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
-import { assertObject, assertOneOf, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
+import { assertLimit, assertObject, assertOneOf, assertScheduler } from '../optionChecks.js';
 import { interruptAfter, type InterruptMode } from './interruptAfter.js';
 import { timeoutStream, type TimeoutStreamConfig } from './timeoutStream.js';
 
@@ -81,7 +81,7 @@ export class StreamingManager {
     assertOneOf('StreamingManager: mode', mode, ['complete', 'error'] as const);
     assertScheduler('StreamingManager: scheduler', scheduler);
     if (typeof timeout === 'number') {
-      assertPositiveNumber('StreamingManager: timeout', timeout);
+      assertLimit('StreamingManager: timeout', timeout);
       this.#timeout = timeoutStream({ total: timeout, scheduler });
     } else {
       assertObject('StreamingManager: timeout', timeout);

@@ -1,7 +1,8 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutError.js';
-import { assertObject, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
+import { assertLimit, assertObject, assertScheduler } from '../optionChecks.js';
+import { MAX_TIMER_MS } from '../longTimers.js';
 import { StreamingResponse } from '../response.js';
 import { Forwarder } from './forwarder.js';
 import { trackChunk } from './trackChunk.js';
@@ -113,7 +114,7 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
         if (total !== undefined && (next === undefined || start + total < next.at)) {
           next = { at: start + total, phase: 'total', ms: total };
         }
-        return next;
+        return next === undefined || next.at === Infinity ? undefined : next; // Infinity: no limit
       };
 
       const check = function (this: SchedulerAction<undefined>): void {
@@ -122,7 +123,7 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
         const now = scheduler.now();
         if (now < deadline.at) {
           armedAt = deadline.at;
-          this.schedule(undefined, deadline.at - now);
+          this.schedule(undefined, Math.min(deadline.at - now, MAX_TIMER_MS)); // longer waits: in steps
           return;
         }
         upstream.unsubscribe();
@@ -140,7 +141,7 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
         const deadline = nearest();
         if (deadline === undefined) return;
         armedAt = deadline.at;
-        watchdog = scheduler.schedule(check, Math.max(0, deadline.at - scheduler.now()));
+        watchdog = scheduler.schedule(check, Math.min(Math.max(0, deadline.at - scheduler.now()), MAX_TIMER_MS));
       };
 
       const upstream = source.subscribe(
@@ -153,9 +154,10 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
             if (!seen) {
               seen = true;
               // The watchdog may be armed for a long `first`; the idle deadline now starting can be sooner.
-              if (watchdog !== undefined && idleClock && idle !== undefined && lastChunkAt + idle < armedAt) arm();
+              // (Nothing armed at all when `first` is Infinity and there is no total.)
+              if (idleClock && idle !== undefined && (watchdog === undefined || lastChunkAt + idle < armedAt)) arm();
             }
-            if (trackChunk(partial, value, subscriber)) subscriber.next(value);
+            if (trackChunk(partial, value, subscriber, 'timeoutStream')) subscriber.next(value);
           },
           (error) => subscriber.error(error),
           () => subscriber.complete(),
@@ -184,7 +186,7 @@ function resolveConfig(config: number | TimeoutStreamConfig): {
   scheduler: SchedulerLike;
 } {
   if (typeof config === 'number') {
-    assertPositiveNumber('timeoutStream: ms', config);
+    assertLimit('timeoutStream: ms', config);
     return { total: config, scheduler: asyncScheduler };
   }
   assertObject('timeoutStream: config', config);
@@ -192,9 +194,9 @@ function resolveConfig(config: number | TimeoutStreamConfig): {
   if (first === undefined && idle === undefined && total === undefined) {
     throw new TypeError('timeoutStream: one of first, idle or total is required');
   }
-  if (first !== undefined) assertPositiveNumber('timeoutStream: first', first);
-  if (idle !== undefined) assertPositiveNumber('timeoutStream: idle', idle);
-  if (total !== undefined) assertPositiveNumber('timeoutStream: total', total);
+  if (first !== undefined) assertLimit('timeoutStream: first', first);
+  if (idle !== undefined) assertLimit('timeoutStream: idle', idle);
+  if (total !== undefined) assertLimit('timeoutStream: total', total);
   assertScheduler('timeoutStream: scheduler', scheduler);
   return { first, idle, total, scheduler };
 }

@@ -1,7 +1,8 @@
-import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../chunk.js';
 import { assertNonNegativeNumber, assertPositiveInteger, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
+import { scheduleAfter } from '../longTimers.js';
 
 export interface MockStreamConfig {
   /** Characters (code points) per content chunk. @default 10 */
@@ -52,10 +53,13 @@ export function mockStream(text: string, config: MockStreamConfig = {}): Observa
       return;
     }
     let i = 0;
-    return scheduler.schedule(function () {
+    let next: Subscription;
+    const tick = (): void => {
       emit(i++);
-      if (!subscriber.closed) this.schedule(undefined, delay);
-    }, delay);
+      if (!subscriber.closed) next = scheduleAfter(scheduler, delay, tick);
+    };
+    next = scheduleAfter(scheduler, delay, tick);
+    return () => next.unsubscribe();
   });
 }
 

@@ -8,7 +8,6 @@ import {
   map,
   of,
   switchMap,
-  timer,
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
@@ -17,6 +16,7 @@ import { isProviderError } from '../errors/ProviderError.js';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import { timeoutStream, type TimeoutStreamConfig } from '../operators/timeoutStream.js';
 import { StreamingResponse } from '../response.js';
+import { longTimer } from '../longTimers.js';
 import type { Agent } from '../agent/agent.js';
 import { checkWorkflow, type StepControl, type StepHandler, type Workflow, type WorkflowContext, type WorkflowStep } from './workflow.js';
 import type { SkipReason, WorkflowEvent, WorkflowResult } from './events.js';
@@ -321,7 +321,7 @@ function runStep<TAgent extends Agent>(
             if (retryCount <= retry.count && retry.retryIf(error, retryCount)) {
               const delayMs = retry.delay(error, retryCount);
               const retry$ = of<WorkflowEvent>({ type: 'step-retry', runId, timestamp: scheduler.now(), step: step.name, attempt: n + 1, error, delayMs });
-              return concat(retry$, timer(delayMs, scheduler).pipe(switchMap(() => attempt(n + 1))));
+              return concat(retry$, longTimer(delayMs, scheduler).pipe(switchMap(() => attempt(n + 1))));
             }
             return of<WorkflowEvent>({ type: 'step-failed', runId, timestamp: scheduler.now(), step: step.name, error, partialOutput: text });
           }),

@@ -1,0 +1,81 @@
+/**
+ * A value that is not a chunk — including a chunk-shaped object whose `content` is not a string — errors the
+ * stream with one clear TypeError that names the operator (or the agent) and what arrived, everywhere.
+ */
+import { describe, expect, it } from 'vitest';
+import { lastValueFrom, of, toArray, type OperatorFunction } from 'rxjs';
+import { chunk, notAChunk, type StreamChunk } from '../src/chunk.js';
+import { Agent } from '../src/agent/agent.js';
+import { bufferChunks } from '../src/operators/bufferChunks.js';
+import { collectResponse } from '../src/operators/collectResponse.js';
+import { interruptAfter } from '../src/operators/interruptAfter.js';
+import { retryStream } from '../src/operators/retryStream.js';
+import { scanResponse } from '../src/operators/scanResponse.js';
+import { streamMetrics } from '../src/operators/streamMetrics.js';
+import { timeoutStream } from '../src/operators/timeoutStream.js';
+import { StreamingResponse } from '../src/response.js';
+import { isStreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
+import type { Provider } from '../src/providers/provider.js';
+
+const bad: readonly [string, unknown, string][] = [
+  ['null', null, 'null'],
+  ['a number', 42, 'a number'],
+  ['a string', 'hello', 'a string of 5 characters'],
+  ['content that is a number', { content: 5, metadata: {}, isFinal: false }, 'an object whose content is number'],
+  ['no metadata', { content: 'x', isFinal: false }, 'an object whose metadata is undefined'],
+  ['isFinal missing', { content: 'x', metadata: {} }, 'an object whose isFinal is undefined'],
+];
+
+const operators: readonly [string, () => OperatorFunction<StreamChunk, unknown>][] = [
+  ['timeoutStream', () => timeoutStream(1000)],
+  ['retryStream', () => retryStream(2)],
+  ['bufferChunks', () => bufferChunks(2)],
+  ['interruptAfter', () => interruptAfter(1000)],
+  ['streamMetrics', () => streamMetrics()],
+  ['scanResponse', () => scanResponse()],
+  ['collectResponse', () => collectResponse()],
+];
+
+async function errorOf(source: Promise<unknown>): Promise<unknown> {
+  return source.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+}
+
+describe('values that are not chunks', () => {
+  for (const [name, operator] of operators) {
+    it.each(bad)(`${name}: %s errors with a TypeError naming ${name} and what arrived`, async (_what, value, description) => {
+      const source = of(chunk('ok'), value as StreamChunk, chunk('late'));
+      let error = await errorOf(lastValueFrom(source.pipe(operator(), toArray())));
+      // collectResponse wraps a foreign error (with the partial response); its cause is the TypeError.
+      if (isStreamInterruptedError(error)) error = error.cause;
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(notAChunk(name, value).message);
+      expect((error as Error).message).toContain(description);
+    });
+  }
+
+  it('StreamingResponse.addChunk refuses a non-chunk at the call', () => {
+    expect(() => new StreamingResponse().addChunk({ content: 5 } as unknown as StreamChunk)).toThrow(
+      /^StreamingResponse\.addChunk: expected a StreamChunk .* got an object whose content is number, metadata is undefined, isFinal is undefined$/,
+    );
+  });
+
+  it('the agent errors the turn when its provider emits something that is not a chunk', async () => {
+    const provider: Provider = {
+      name: 'broken',
+      model: 'm',
+      info: () => ({ provider: 'broken', model: 'm', supportsStreaming: true, supportsTools: false }),
+      stream: () => of({ text: 'hi' } as unknown as StreamChunk),
+    };
+    const error = await errorOf(lastValueFrom(new Agent({ provider }).stream('x')));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/^agent: broken\.stream\(\): expected a StreamChunk .* got an object whose content is undefined/);
+  });
+
+  it('never prints the value itself (it may be large or hold a secret)', () => {
+    expect(notAChunk('x', { content: 1, metadata: { apiKey: 'sk-secret-key-123' }, isFinal: true }).message).not.toContain('sk-secret');
+    expect(notAChunk('x', 'sk-secret-key-123').message).not.toContain('sk-secret');
+  });
+});
