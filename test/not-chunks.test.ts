@@ -16,6 +16,9 @@ import { timeoutStream } from '../src/operators/timeoutStream.js';
 import { StreamingResponse } from '../src/response.js';
 import { isStreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import type { Provider } from '../src/providers/provider.js';
+import { z } from 'zod';
+import { defineTool } from '../src/tools/tool.js';
+import { marbleProvider } from '../src/testing/index.js';
 
 const bad: readonly [string, unknown, string][] = [
   ['null', null, 'null'],
@@ -77,5 +80,24 @@ describe('values that are not chunks', () => {
   it('never prints the value itself (it may be large or hold a secret)', () => {
     expect(notAChunk('x', { content: 1, metadata: { apiKey: 'sk-secret-key-123' }, isFinal: true }).message).not.toContain('sk-secret');
     expect(notAChunk('x', 'sk-secret-key-123').message).not.toContain('sk-secret');
+  });
+});
+
+describe('a tool that throws anything at all', () => {
+  const weird: readonly [string, () => unknown, RegExp][] = [
+    ['null', () => null, /^the tool threw null$/],
+    ['undefined', () => undefined, /^the tool threw undefined$/],
+    ['a plain object', () => ({ code: 42 }), /^the tool threw \{"code":42\}$/],
+    ['an object whose toString throws', () => ({ toString: () => { throw new Error('no'); } }), /^the tool threw a value that cannot be shown$|^the tool threw \{\}$/],
+    ['an Error whose message getter throws', () => Object.defineProperty(new Error(), 'message', { get: () => { throw new Error('no'); } }), /^the tool threw a value that cannot be shown$/],
+    ['a number', () => 7, /^7$/],
+  ];
+  it.each(weird)('%s: the model gets an error result and the turn goes on', async (_what, thrown, message) => {
+    const boom = defineTool({ name: 'boom', description: 'd', parameters: z.object({}), execute: () => { throw thrown(); } });
+    const provider = marbleProvider(['d|', 'a|'], { d: { metadata: { toolCallDelta: { index: 0, id: 'c1', name: 'boom', argumentsDelta: '{}' } } }, a: 'recovered' });
+    const response = await new Agent({ provider, tools: [boom] }).run('x');
+    expect(response.content).toBe('recovered');
+    const result = response.toolResults[0]!;
+    expect('error' in result && result.error).toMatch(message);
   });
 });

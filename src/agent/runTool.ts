@@ -49,7 +49,7 @@ export function runToolCall(runner: ToolRunner, call: ToolCall): Observable<Tool
     return defer(() => fromMaybePromise(validateToolArguments(tool, args))).pipe(
       // A schema whose validate() throws is the tool's failure, reported to the model like any other.
       catchError((error: unknown): Observable<ValidationResult<unknown>> =>
-        of({ ok: false, message: `Validating the arguments for tool ${call.name} failed: ${error instanceof Error ? error.message : String(error)}` }),
+        of({ ok: false, message: `Validating the arguments for tool ${call.name} failed: ${thrownText(error)}` }),
       ),
       switchMap((checked) => (checked.ok ? execute(runner, tool, checked.value, call) : of(failure(call, checked.message)))),
     );
@@ -77,7 +77,7 @@ function execute(runner: ToolRunner, tool: Tool, args: unknown, call: ToolCall):
         : race(result$, longTimer(toolTimeout, scheduler).pipe(switchMap(() => throwError(() => new Error(`Tool ${call.name} timed out after ${toolTimeout} ms`)))));
     return timed$.pipe(
       map((result): ToolResult => ({ toolCallId: call.id, name: call.name, result })),
-      catchError((error: unknown) => of(failure(call, error instanceof Error ? error.message : String(error)))),
+      catchError((error: unknown) => of(failure(call, thrownText(error)))),
     );
   });
 }
@@ -86,6 +86,32 @@ function execute(runner: ToolRunner, tool: Tool, args: unknown, call: ToolCall):
 export function toolMessage(outcome: ToolResult): Message {
   const content = 'error' in outcome ? JSON.stringify({ error: outcome.error }) : stringify(outcome.result);
   return { role: 'tool', content, toolCallId: outcome.toolCallId, name: outcome.name };
+}
+
+/**
+ * What a tool threw, as text for the model: an Error's message, a string, or the value as text. Anything at
+ * all may be thrown — `null`, an object whose `toString` or `message` getter throws — and none of it may end
+ * the turn: the model gets an error result and the answer goes on.
+ */
+export function thrownText(error: unknown): string {
+  try {
+    if (error instanceof Error) return typeof error.message === 'string' && error.message !== '' ? error.message : error.name;
+    if (typeof error === 'string') return error;
+    if (error === null || error === undefined) return `the tool threw ${String(error)}`;
+    const text = String(error);
+    return text === '[object Object]' ? `the tool threw ${safeJson(error)}` : text;
+  } catch {
+    return 'the tool threw a value that cannot be shown';
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? 'a value' : json.length > 200 ? `${json.slice(0, 200)}…` : json;
+  } catch {
+    return 'an object';
+  }
 }
 
 function failure(call: ToolCall, error: string): ToolResult {

@@ -2,7 +2,7 @@ import { catchError, concat, defaultIfEmpty, defer, from, of, switchMap, takeLas
 import { chunk, type StreamChunk } from '../chunk.js';
 import { ToolError } from '../errors/ToolError.js';
 import { isAgenticraftError } from '../errors/AgenticraftError.js';
-import { resultOf, stringify } from '../agent/runTool.js';
+import { resultOf, stringify, thrownText } from '../agent/runTool.js';
 import type { Agent } from '../agent/agent.js';
 import { assertFunction, assertObject } from '../optionChecks.js';
 import { validateToolArguments, type Tool } from '../tools/tool.js';
@@ -54,7 +54,7 @@ export function toolHandler<TAgent extends Agent = Agent>(tool: Tool, config: To
         }),
         catchError((error: unknown) => {
           if (isAgenticraftError(error) && error.name === 'ToolError') return throwError(() => error);
-          return throwError(() => fail(error instanceof Error ? error.message : String(error), error));
+          return throwError(() => fail(thrownText(error), error));
         }),
       );
     });
