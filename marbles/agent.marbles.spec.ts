@@ -34,14 +34,16 @@
  * #endregion
  */
 import { describe, expect, it } from 'vitest';
-import { map, take, type Observable } from 'rxjs';
+import { map, take, timer, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { Agent } from '../src/agent/agent.js';
 import { calculator } from '../src/tools/calculator.js';
 import type { ToolResult } from '../src/chunk.js';
 import { defineTool } from '../src/tools/tool.js';
-import type { StreamChunk } from '../src/chunk.js';
+import { chunk, type StreamChunk } from '../src/chunk.js';
+import { StreamingResponse } from '../src/response.js';
 import { MaxToolRoundsError } from '../src/errors/MaxToolRoundsError.js';
+import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import { retryStream } from '../src/operators/retryStream.js';
 import { marbleProvider, type MarbleChunk } from '../src/testing/index.js';
 import { testScheduler } from './helpers.js';
@@ -57,6 +59,12 @@ function label(c: StreamChunk): string {
   return c.content;
 }
 const labels = (source: Observable<StreamChunk>): Observable<string> => source.pipe(map(label));
+/** The partial response of a turn that delivered `n` chunks with the given text. */
+const delivered = (n: number, text = ''): StreamingResponse => {
+  const response = new StreamingResponse({ keepChunks: false });
+  for (let i = 0; i < n; i++) response.addChunk(chunk(i === 0 ? text : '', { timestamp: 0 }));
+  return response;
+};
 
 const call = (index: number, id: string, name: string, args: string): MarbleChunk => ({
   metadata: { toolCallDelta: { index, id, name, argumentsDelta: args } },
@@ -320,10 +328,11 @@ describe('Agent.stream with tools', () => {
       expectObservable(labels(agent.stream('loop'))).toBe(
         '-d(TR)d(TR)d#',
         values,
+        // The error carries the turn's text so far — every round's (here: 7 chunks, no text).
         new MaxToolRoundsError('The model asked for more tools (calculator) after 2 tool round(s); maxToolRounds is 2', {
           maxToolRounds: 2,
           toolCalls: [],
-        }),
+        }).withPartialResponse(delivered(7)),
       );
       expectSubscriptions(provider.subscriptions).toBe(['^-!', '--^----!', '-------^----!']);
     });
@@ -339,7 +348,7 @@ describe('Agent.stream with tools', () => {
         new MaxToolRoundsError('The model asked for more tools (calculator) after 0 tool round(s); maxToolRounds is 0', {
           maxToolRounds: 0,
           toolCalls: [],
-        }),
+        }).withPartialResponse(delivered(1)),
       );
       expectSubscriptions(provider.subscriptions).toBe('^-!');
     });
@@ -485,6 +494,84 @@ describe('Agent history', () => {
         { role: 'assistant', content: 'A' },
         { role: 'user', content: 'two' },
       ]);
+    });
+  });
+});
+
+describe('Agent timeout { first, idle, total }', () => {
+  // Round 1 calls a tool that runs 100 ms; round 2 answers.
+  const slowTool = defineTool({
+    name: 'slow',
+    description: 'takes 100 ms',
+    parameters: z.object({}),
+    execute: () => timer(100).pipe(map(() => 'done')),
+  });
+  const values = { d: 'd', T: 'T:slow', R: 'R:slow="done"', a: 'a', b: 'b', F: 'F' };
+  const slowCall = call(0, 'c1', 'slow', '{}');
+
+  it('idle watches model output only: a 100 ms tool never trips a 20 ms idle deadline', () => {
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
+      const provider = marbleProvider(['-d|', '-a-b|'], { d: slowCall, a: 'a', b: 'b' });
+      const agent = new Agent({ provider, tools: [slowTool], timeout: { idle: 20 } });
+      expectObservable(labels(agent.stream('x'))).toBe('-d(T) 97ms Ra-b(F|)', values);
+      expectSubscriptions(provider.subscriptions).toBe(['^-!', '102ms ^---!']);
+    });
+  });
+
+  it('idle fires when the model stalls in a later round; the error carries every round\'s text', () => {
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
+      const provider = marbleProvider(['-x-d|', '-a 50ms b|'], { x: 'Let me check. ', d: slowCall, a: 'The answer', b: ' is 2.' });
+      const agent = new Agent({ provider, tools: [slowTool], timeout: { idle: 20 } });
+      const text = { ...values, x: 'Let me check. ', a: 'The answer' };
+      const partial = new StreamingResponse({ keepChunks: false });
+      for (const t of ['Let me check. ', '', '', '', 'The answer']) partial.addChunk(chunk(t, { timestamp: 0 }));
+      expectObservable(labels(agent.stream('x'))).toBe(
+        '-x-d(T) 97ms Ra 19ms #',
+        text,
+        new StreamTimeoutError('Stream timed out: no chunk for 20 ms (idle)', { partialResponse: partial, phase: 'idle', timeoutMs: 20 }),
+      );
+      expectSubscriptions(provider.subscriptions).toBe(['^---!', '104ms ^ 20ms !']);
+    });
+  });
+
+  it('first applies to each round: a second request that is silent too long fails with phase first', () => {
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
+      const provider = marbleProvider(['-d|', '30ms a|'], { d: slowCall, a: 'a' });
+      const agent = new Agent({ provider, tools: [slowTool], timeout: { first: 20 } });
+      expectObservable(labels(agent.stream('x'))).toBe(
+        '-d(T) 97ms R 19ms #',
+        values,
+        new StreamTimeoutError('Stream timed out: no first chunk within 20 ms (first)', { partialResponse: delivered(3), phase: 'first', timeoutMs: 20 }),
+      );
+      expectSubscriptions(provider.subscriptions).toBe(['^-!', '102ms ^ 19ms !']);
+    });
+  });
+
+  it('total spans the whole turn, tool time included: the running tool and the turn stop at the deadline', () => {
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
+      const provider = marbleProvider(['-d|', '-a|'], { d: slowCall, a: 'a' });
+      const agent = new Agent({ provider, tools: [slowTool], timeout: 50 });
+      expectObservable(labels(agent.stream('x'))).toBe(
+        '-d(T) 45ms #',
+        values,
+        new StreamTimeoutError('Stream timed out: not finished within 50 ms (total)', { partialResponse: delivered(2), phase: 'total', timeoutMs: 50 }),
+      );
+      expectSubscriptions(provider.subscriptions).toBe(['^-!']);
+    });
+  });
+
+  it('a per-call timeout overrides the agent\'s field by field; Infinity lifts a deadline', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const provider = marbleProvider('-a 50ms b|', { a: 'a', b: 'b' });
+      const agent = new Agent({ provider, timeout: { idle: 20, total: 1000 } });
+      expectObservable(labels(agent.stream('x', { timeout: { idle: Infinity } }))).toBe('-a 50ms b(F|)', values);
+      expectObservable(labels(agent.stream('x', { timeout: { idle: 30 } }))).toBe(
+        '-a 29ms #',
+        values,
+        new StreamTimeoutError('Stream timed out: no chunk for 30 ms (idle)', { partialResponse: delivered(1, 'a'), phase: 'idle', timeoutMs: 30 }),
+      );
+      expect(() => agent.stream('x', { timeout: { idle: -1 } })).toThrow(/agent\.stream: params\.timeout\.idle must be a positive number of ms/);
+      expect(() => new Agent({ provider, timeout: Number.NaN })).toThrow(/Agent: timeout must be a positive number/);
     });
   });
 });

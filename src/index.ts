@@ -84,7 +84,7 @@ export type { StreamingManagerConfig, ManagedStreamOptions } from './operators/s
 
 // Agents and tools
 export { Agent } from './agent/agent.js';
-export type { AgentConfig, AgentResponse, AgentStream, GenerationParams, StreamParams } from './agent/agent.js';
+export type { AgentConfig, AgentResponse, AgentStream, AgentTimeout, GenerationParams, StreamParams } from './agent/agent.js';
 export type { HistoryMessage, Turn, TurnStatus } from './agent/history.js';
 export { calculator, evaluateExpression, MAX_EXPRESSION_LENGTH, MAX_EXPRESSION_DEPTH } from './tools/calculator.js';
 export { CalculatorError, isCalculatorError } from './errors/CalculatorError.js';
@@ -119,3 +119,23 @@ export type {
 } from './workflow/events.js';
 export { WorkflowError, isWorkflowError } from './errors/WorkflowError.js';
 export type { WorkflowErrorCode, WorkflowErrorOptions } from './errors/WorkflowError.js';
+
+// Serving streams
+export { toServerSentEvents, sseHeaders, pipeServerSentEvents } from './interop/toServerSentEvents.js';
+export type { ToServerSentEventsConfig, NodeResponseLike, PipeServerSentEventsConfig } from './interop/toServerSentEvents.js';
+export { fromServerSentEvents } from './interop/fromServerSentEvents.js';
+export type { FromServerSentEventsConfig, ReconnectConfig } from './interop/fromServerSentEvents.js';
+export { SseParser } from './interop/sseParser.js';
+export type { ServerSentEvent, SseParserOptions } from './interop/sseParser.js';
+export type { SseErrorData, SseEndReason } from './interop/sseEvents.js';
+export { resumableStreams } from './interop/resumable/resumableStreams.js';
+export type { ResumableStreams, ResumableStreamsConfig } from './interop/resumable/resumableStreams.js';
+export { memoryStore } from './interop/resumable/memoryStore.js';
+export type { MemoryStoreConfig } from './interop/resumable/memoryStore.js';
+export { redisStore } from './interop/resumable/redisStore.js';
+export type { RedisStoreConfig, RedisStreamStore, RedisClientLike } from './interop/resumable/redisStore.js';
+export type { StreamStore, StoredEvent, StoredStreamInfo, StoreLease } from './interop/resumable/store.js';
+export { ServerSentEventsError, isServerSentEventsError } from './errors/ServerSentEventsError.js';
+export type { ServerSentEventsErrorCode, ServerSentEventsErrorOptions } from './errors/ServerSentEventsError.js';
+export { ResumableStreamError, isResumableStreamError } from './errors/ResumableStreamError.js';
+export type { ResumableStreamErrorCode, ResumableStreamErrorOptions } from './errors/ResumableStreamError.js';

@@ -1,12 +1,15 @@
-import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, finalize, type SchedulerLike, type Subscriber } from 'rxjs';
+import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, finalize, throwError, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, ToolResult, Usage } from '../chunk.js';
-import { isStreamInterruptedError } from '../errors/StreamInterruptedError.js';
+import { isAgenticraftError } from '../errors/AgenticraftError.js';
+import { isStreamInterruptedError, withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { assertLimit, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger } from '../optionChecks.js';
 import { toAsyncIterable } from '../interop/asyncIterable.js';
 import { collectResponse } from '../operators/collectResponse.js';
+import { timeoutStream } from '../operators/timeoutStream.js';
+import { StreamingResponse } from '../response.js';
 import { createProvider, isProvider, providerForModel, type ProviderName, type ProviderSettings } from '../providers/byName.js';
 import { assertMessages, type ChatRequest, type Message, type Provider, type ProviderInfo } from '../providers/provider.js';
-import { ConversationHistory, type HistoryMessage, type TurnStatus } from './history.js';
+import { ConversationHistory, restoreHistory, type HistoryMessage, type TurnStatus } from './history.js';
 import { toolLoop } from './toolLoop.js';
 import type { Tool } from '../tools/tool.js';
 import { mergeObjects } from '../mergeObjects.js';
@@ -49,12 +52,40 @@ export interface AgentConfig extends GenerationParams {
   readonly toolTimeout?: number;
   /** Clock for chunk timestamps and tool timeouts (pass the TestScheduler's in tests). @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Deadlines for each `stream()`/`run()`, as `timeoutStream` takes them (a number is a `total`). `first` and
+   * `idle` watch the model's output in each round — text, thinking and tool-call deltas all count — and never
+   * the time tools run (tools have `toolTimeout`); `total` spans the whole turn, tools included. Expiry errors
+   * with a `StreamTimeoutError` carrying the turn's text so far. A per-call `timeout` overrides field by field
+   * (`Infinity` lifts one).
+   * @default no deadlines
+   */
+  readonly timeout?: number | AgentTimeout;
+  /**
+   * A conversation to continue: an earlier `agent.history` (plain JSON messages, e.g. from `JSON.parse`), so
+   * a chat served by several instances goes on where another left it. Checked: a bad role or a content that
+   * is not a string is a `TypeError` naming the message.
+   * @default []
+   */
+  readonly history?: readonly HistoryMessage[];
+}
+
+/** An agent's deadlines, in ms: see {@link AgentConfig.timeout}. */
+export interface AgentTimeout {
+  /** The first output of each round (each request to the model). */
+  readonly first?: number;
+  /** Between two outputs of a round; the time tools run never counts. */
+  readonly idle?: number;
+  /** The whole turn, tool rounds included. */
+  readonly total?: number;
 }
 
 /** Per-call parameters of `stream()` and `run()`: they override the agent's. */
 export interface StreamParams extends GenerationParams {
   /** Overrides the agent's model for this call. */
   readonly model?: string;
+  /** Overrides the agent's deadlines field by field (a number is a `total`). */
+  readonly timeout?: number | AgentTimeout;
   /**
    * `false`: a one-off turn — sent without the conversation history and not committed to it (workflows'
    * LLM steps run this way, so concurrent steps and repeated runs never see each other's prompts).
@@ -128,11 +159,13 @@ export class Agent {
   readonly instructions?: string;
   readonly maxToolRounds: number;
   readonly toolTimeout?: number;
+  /** The agent's deadlines (a number given as `timeout` is its `total`). */
+  readonly timeout: AgentTimeout;
 
   readonly #provider: Provider;
   readonly #params: GenerationParams;
   readonly #tools = new Map<string, Tool>();
-  readonly #history = new ConversationHistory();
+  readonly #history: ConversationHistory;
   readonly #scheduler: SchedulerLike;
 
   /**
@@ -155,6 +188,8 @@ export class Agent {
     if (config.instructions !== undefined) this.instructions = config.instructions;
     this.maxToolRounds = maxToolRounds;
     if (toolTimeout !== undefined) this.toolTimeout = toolTimeout;
+    this.timeout = resolveTimeout('Agent: timeout', config.timeout);
+    this.#history = new ConversationHistory(config.history === undefined ? [] : restoreHistory(config.history));
     this.#scheduler = scheduler;
     this.#params = pickParams(config);
     // A provider named without a model uses that provider's default model.
@@ -182,7 +217,8 @@ export class Agent {
 
   /**
    * The conversation so far, oldest first: each committed turn's prompt, tool rounds and answer. An answer
-   * whose stream was unsubscribed early or failed is kept with `status: 'interrupted'` or `'error'`.
+   * whose stream was unsubscribed early or failed is kept with `status: 'interrupted'` or `'error'`. Plain
+   * JSON-serialisable messages: `new Agent({ history: JSON.parse(JSON.stringify(agent.history)) })` continues it.
    */
   get history(): readonly HistoryMessage[] {
     return this.#history.messages;
@@ -228,6 +264,9 @@ export class Agent {
     }
     const slot = params.history === false ? undefined : this.#history.slot();
     const tools = this.tools;
+    const { first, idle, total } = { ...this.timeout, ...resolveTimeout('agent.stream: params.timeout', params.timeout) };
+    const limited = (ms: number | undefined): ms is number => ms !== undefined && ms !== Infinity;
+    const roundTimeout = limited(first) || limited(idle) ? { ...(limited(first) ? { first } : {}), ...(limited(idle) ? { idle } : {}) } : undefined;
 
     const turn$ = defer(() => {
       const commitTurn = slot === undefined ? undefined : slot.begin();
@@ -240,6 +279,7 @@ export class Agent {
         tools,
         maxToolRounds: this.maxToolRounds,
         toolTimeout: this.toolTimeout,
+        roundTimeout,
         scheduler: this.#scheduler,
       });
       let committed = false;
@@ -249,7 +289,13 @@ export class Agent {
         const { toolRounds, text } = turn.progress();
         commitTurn({ input, toolRounds, text, status });
       };
-      return turn.chunks.pipe(
+      // What the turn delivered, every round: an error carries all of it, not only the last round's text.
+      const delivered = new StreamingResponse({ keepChunks: false, scheduler: this.#scheduler });
+      const chunks$ = limited(total) ? turn.chunks.pipe(timeoutStream({ total, scheduler: this.#scheduler })) : turn.chunks;
+      return chunks$.pipe(
+        tap((c) => void delivered.addChunk(c)),
+        // The library's errors carry the turn's text; a foreign error (a custom provider's) passes as it is.
+        catchError((error: unknown) => throwError(() => (isAgenticraftError(error) ? withPartialResponse(error, delivered.end()) : error))),
         // Committed before the final chunk or the error reaches the subscriber, so code reacting to it sees the turn.
         tap({
           next: (c) => {
@@ -316,6 +362,24 @@ function agentProvider(name: ProviderName, settings: ProviderSettings): Provider
     if (error instanceof TypeError) throw new TypeError(`Agent: ${error.message}`);
     throw error;
   }
+}
+
+/** A `timeout` option as an {@link AgentTimeout}: a number is a total; each field a positive number of ms or Infinity. */
+function resolveTimeout(where: string, timeout: number | AgentTimeout | undefined): AgentTimeout {
+  if (timeout === undefined) return {};
+  if (typeof timeout === 'number') {
+    assertLimit(where, timeout);
+    return { total: timeout };
+  }
+  assertObject(where, timeout);
+  const out: { -readonly [K in keyof AgentTimeout]?: number } = {};
+  for (const key of ['first', 'idle', 'total'] as const) {
+    const value = timeout[key];
+    if (value === undefined) continue;
+    assertLimit(`${where}.${key}`, value);
+    out[key] = value;
+  }
+  return out;
 }
 
 const PARAM_KEYS = ['temperature', 'maxTokens', 'topP', 'frequencyPenalty', 'presencePenalty', 'stop', 'providerOptions'] as const;

@@ -42,18 +42,25 @@ interface Entry {
  */
 export class ConversationHistory {
   readonly #entries: Entry[] = [];
+  /** Messages restored from an earlier `agent.history` (`new Agent({ history })`), before every turn. */
+  #restored: readonly HistoryMessage[];
   #generation = 0;
   #asked = 0;
   #view: readonly HistoryMessage[] | undefined;
 
+  constructor(restored: readonly HistoryMessage[] = []) {
+    this.#restored = restored;
+  }
+
   /** Every committed message, oldest first (a frozen snapshot; the system prompt is not part of it). */
   get messages(): readonly HistoryMessage[] {
-    this.#view ??= Object.freeze(this.#entries.flatMap((entry) => turnMessages(entry.turn)));
+    this.#view ??= Object.freeze([...this.#restored, ...this.#entries.flatMap((entry) => turnMessages(entry.turn))]);
     return this.#view;
   }
 
   /** Forgets every turn; streams still running when this is called commit nothing. */
   clear(): void {
+    this.#restored = [];
     this.#entries.length = 0;
     this.#generation++;
     this.#view = undefined;
@@ -92,6 +99,10 @@ export class ConversationHistory {
    */
   context(exclude?: TurnSlot): Message[] {
     const out: Message[] = [];
+    for (const message of this.#restored) {
+      if (message.role === 'assistant' && message.content === '' && (message.toolCalls?.length ?? 0) === 0) continue;
+      out.push(withoutStatus(message));
+    }
     for (const { slot, turn } of this.#entries) {
       if (slot === exclude) continue;
       if (turn.status !== 'complete' && turn.text === '' && turn.toolRounds.length === 0) continue;
@@ -105,5 +116,59 @@ export class ConversationHistory {
 function turnMessages(turn: Turn): HistoryMessage[] {
   const closing: HistoryMessage =
     turn.status === 'complete' ? { role: 'assistant', content: turn.text } : { role: 'assistant', content: turn.text, status: turn.status };
-  return [...turn.input, ...turn.toolRounds, closing];
+  return [...turn.input.map(plainMessage), ...turn.toolRounds.map(plainMessage), closing];
+}
+
+function withoutStatus(message: HistoryMessage): Message {
+  if (message.status === undefined) return message;
+  const { status: _status, ...rest } = message;
+  return rest;
+}
+
+/** A message as plain JSON data: only the fields a message has, so `JSON.stringify(agent.history)` round-trips. */
+function plainMessage(message: HistoryMessage): HistoryMessage {
+  const out: { -readonly [K in keyof HistoryMessage]: HistoryMessage[K] } = { role: message.role, content: message.content };
+  if (message.toolCalls !== undefined) out.toolCalls = message.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+  if (message.toolCallId !== undefined) out.toolCallId = message.toolCallId;
+  if (message.name !== undefined) out.name = message.name;
+  if (message.status !== undefined) out.status = message.status;
+  return out;
+}
+
+const ROLES = ['system', 'user', 'assistant', 'tool'] as const;
+
+/**
+ * Checks a history to restore (`new Agent({ history })`, typically `JSON.parse` of an earlier `agent.history`)
+ * and returns it as plain, frozen messages.
+ * @throws {TypeError} naming the first message and field at fault.
+ */
+export function restoreHistory(history: unknown): readonly HistoryMessage[] {
+  if (!Array.isArray(history)) throw new TypeError(`Agent: history must be an array of messages (agent.history), got ${history === null ? 'null' : typeof history}`);
+  return Object.freeze(
+    history.map((message: unknown, i): HistoryMessage => {
+      const at = `Agent: history[${i}]`;
+      if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new TypeError(`${at} must be a message object`);
+      const m = message as Record<string, unknown>;
+      if (!(ROLES as readonly unknown[]).includes(m['role'])) {
+        throw new TypeError(`${at}.role must be one of ${ROLES.map((r) => `'${r}'`).join(', ')}, got ${JSON.stringify(m['role']) ?? 'undefined'}`);
+      }
+      if (typeof m['content'] !== 'string') throw new TypeError(`${at}.content must be a string, got ${m['content'] === null ? 'null' : typeof m['content']}`);
+      for (const field of ['toolCallId', 'name'] as const) {
+        if (m[field] !== undefined && typeof m[field] !== 'string') throw new TypeError(`${at}.${field} must be a string`);
+      }
+      if (m['status'] !== undefined && m['status'] !== 'interrupted' && m['status'] !== 'error') {
+        throw new TypeError(`${at}.status must be 'interrupted' or 'error', got ${JSON.stringify(m['status'])}`);
+      }
+      if (m['toolCalls'] !== undefined) {
+        if (!Array.isArray(m['toolCalls'])) throw new TypeError(`${at}.toolCalls must be an array`);
+        m['toolCalls'].forEach((call: unknown, j) => {
+          const c = call as Record<string, unknown> | null;
+          if (typeof c !== 'object' || c === null || typeof c['id'] !== 'string' || typeof c['name'] !== 'string') {
+            throw new TypeError(`${at}.toolCalls[${j}] must be { id: string, name: string, arguments }`);
+          }
+        });
+      }
+      return Object.freeze(plainMessage(m as unknown as HistoryMessage));
+    }),
+  );
 }

@@ -5,6 +5,7 @@ import { ProviderError } from '../errors/ProviderError.js';
 import type { ChatRequest, Message, Provider } from '../providers/provider.js';
 import type { Tool } from '../tools/tool.js';
 import { mergeObjects } from '../mergeObjects.js';
+import { timeoutStream } from '../operators/timeoutStream.js';
 import { runToolCall, toolMessage, type ToolRunner } from './runTool.js';
 
 /** What a turn has produced so far; the agent commits it to its history when the stream ends. */
@@ -32,6 +33,8 @@ export interface ToolLoopConfig {
   readonly maxToolRounds: number;
   /** ms a tool may run before its call is answered with a timeout error. */
   readonly toolTimeout?: number;
+  /** Deadlines for each round's model output (`timeoutStream`'s first and idle); tools run outside them. */
+  readonly roundTimeout?: { readonly first?: number; readonly idle?: number } | undefined;
   readonly scheduler: SchedulerLike;
 }
 
@@ -56,7 +59,9 @@ export interface ToolLoopConfig {
  * `signal` in its `ToolContext`).
  */
 export function toolLoop(config: ToolLoopConfig): Turn {
-  const { provider, request, tools, maxToolRounds, toolTimeout, scheduler } = config;
+  const { provider, request, tools, maxToolRounds, toolTimeout, roundTimeout, scheduler } = config;
+  const send = (r: ChatRequest): Observable<StreamChunk> =>
+    roundTimeout === undefined ? provider.stream(r) : provider.stream(r).pipe(timeoutStream({ ...roundTimeout, scheduler }));
   const runner: ToolRunner = { tools: new Map(tools.map((t) => [t.name, t] as const)), toolTimeout, scheduler };
   const model = request.model ?? provider.model;
   // The loop's own state: the caller reads it through progress(), never shares an object with it.
@@ -69,7 +74,7 @@ export function toolLoop(config: ToolLoopConfig): Turn {
     defer(() => {
       let final: StreamChunk | undefined;
       const stream$ = new Observable<StreamChunk>((subscriber) =>
-        provider.stream(mergeObjects(request, { messages: [...config.messages, ...toolRounds] })).subscribe({
+        send(mergeObjects(request, { messages: [...config.messages, ...toolRounds] })).subscribe({
           next: (c) => {
             if (final !== undefined) return; // nothing counts after the final chunk
             if (!isStreamChunk(c)) {
