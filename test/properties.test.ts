@@ -3,7 +3,7 @@
  * TestScheduler), the shaping operators never lose, duplicate or reorder text.
  */
 import fc from 'fast-check';
-import { EMPTY, Observable, asyncScheduler, concat, ignoreElements, map, mergeMap, throwError, timer } from 'rxjs';
+import { EMPTY, Observable, asyncScheduler, concat, ignoreElements, map, mergeMap, throwError, timer, type MonoTypeOperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
@@ -12,6 +12,11 @@ import { bufferChunks, type BufferChunksConfig } from '../src/operators/bufferCh
 import { collectResponse } from '../src/operators/collectResponse.js';
 import { interruptAfter } from '../src/operators/interruptAfter.js';
 import { scanResponse } from '../src/operators/scanResponse.js';
+import { retryStream } from '../src/operators/retryStream.js';
+import { streamMetrics } from '../src/operators/streamMetrics.js';
+import { timeoutStream } from '../src/operators/timeoutStream.js';
+import { ProviderError } from '../src/errors/ProviderError.js';
+import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
 import type { StreamingResponse } from '../src/response.js';
 import { textOf } from './helpers/streams.js';
 
@@ -323,6 +328,164 @@ describe('interruptAfter (properties)', () => {
           }
         },
       ),
+      RUNS,
+    );
+  });
+});
+
+// ---- every operator, and pairs of them -----------------------------------------------------------------
+
+const textOperators: readonly [string, () => MonoTypeOperatorFunction<StreamChunk>][] = [
+  ['timeoutStream', () => timeoutStream({ total: 1_000_000 })],
+  ['retryStream', () => retryStream({ count: 2, delay: 1 })],
+  ['bufferChunks', () => bufferChunks({ count: 3, time: 7 })],
+  ['streamMetrics', () => streamMetrics() as MonoTypeOperatorFunction<StreamChunk>],
+];
+const pairs = textOperators.flatMap((a) => textOperators.map((b) => [a, b] as const));
+
+describe('text conservation (properties)', () => {
+  it.each(pairs.map(([a, b]) => [`${a[0]} → ${b[0]}`, a[1], b[1]] as const))('%s neither loses, duplicates nor reorders text', (_name, first, second) => {
+    fc.assert(
+      fc.property(streamSpec(false), (spec) => {
+        const run = runVirtual(() => sourceOf(spec).pipe(first(), second()));
+        expect(textOf(run.values)).toBe(textOf(inputChunks(spec)));
+        // The source's (foreign) error, as it is or — after content, through retryStream — as a StreamInterruptedError's cause.
+        if (spec.end === 'error') expect(isStreamInterruptedError(run.error) ? run.error.cause : run.error).toBe(FAILURE);
+        else expect(run.completed).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('collectResponse after any pair holds exactly the text that went in (or puts it in the error)', () => {
+    fc.assert(
+      fc.property(streamSpec(false), fc.constantFrom(...pairs), (spec, [a, b]) => {
+        const run = runVirtual(() => sourceOf(spec).pipe(a[1](), b[1](), collectResponse()));
+        const expected = textOf(inputChunks(spec));
+        if (spec.end === 'error') expect((run.error as { partialResponse?: StreamingResponse }).partialResponse?.completeText).toBe(expected);
+        else expect(run.values[0]?.completeText).toBe(expected);
+      }),
+      RUNS,
+    );
+  });
+});
+
+// ---- timeoutStream fires if and only if a window is exceeded -------------------------------------------
+
+describe('timeoutStream (properties)', () => {
+  // Gaps are even and deadlines odd, so a chunk never arrives on the very frame of a deadline.
+  const evenGaps = fc.record({
+    gaps: fc.array(fc.integer({ min: 0, max: 15 }).map((n) => 2 * n), { maxLength: 12 }),
+    tailGap: fc.integer({ min: 0, max: 15 }).map((n) => 2 * n),
+    final: fc.boolean(),
+  });
+  const odd = (max: number): fc.Arbitrary<number> => fc.integer({ min: 0, max }).map((n) => 2 * n + 1);
+
+  it('idle: errors exactly when some wait (before the first chunk, between chunks, before the end) is longer than idle', () => {
+    fc.assert(
+      fc.property(evenGaps, odd(15), ({ gaps, tailGap, final }, idle) => {
+        const spec: StreamSpec = {
+          chunks: gaps.map((gap, i) => ({ content: `c${i} `, thinking: undefined, tool: undefined, gap })),
+          end: final ? 'final' : 'complete',
+          finalContent: '',
+          tailGap,
+        };
+        const run = runVirtual(() => sourceOf(spec).pipe(timeoutStream({ idle })));
+        const waits = [...gaps, tailGap];
+        const exceeded = waits.findIndex((w) => w > idle);
+        if (exceeded === -1) {
+          expect(run.error).toBeUndefined();
+          expect(run.completed).toBe(true);
+        } else {
+          expect(run.error).toBeInstanceOf(StreamTimeoutError);
+          expect((run.error as StreamTimeoutError).phase).toBe(exceeded === 0 ? 'first' : 'idle');
+          // It fires `idle` after the last arrival before the long wait, with the text delivered so far.
+          const at = waits.slice(0, exceeded).reduce((t, w) => t + w, 0) + idle;
+          expect(run.frames.every((f) => f <= at)).toBe(true);
+          expect((run.error as StreamTimeoutError).partialResponse.completeText).toBe(gaps.slice(0, exceeded).map((_, i) => `c${i} `).join(''));
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('total: errors exactly when the stream has not ended within total', () => {
+    fc.assert(
+      fc.property(evenGaps, odd(60), ({ gaps, tailGap, final }, total) => {
+        const spec: StreamSpec = {
+          chunks: gaps.map((gap, i) => ({ content: `c${i}`, thinking: undefined, tool: undefined, gap })),
+          end: final ? 'final' : 'complete',
+          finalContent: '',
+          tailGap,
+        };
+        const run = runVirtual(() => sourceOf(spec).pipe(timeoutStream(total)));
+        const length = gaps.reduce((t, g) => t + g, 0) + tailGap;
+        if (length < total) expect(run.error).toBeUndefined();
+        else expect((run.error as StreamTimeoutError).phase).toBe('total');
+      }),
+      RUNS,
+    );
+  });
+});
+
+// ---- retryStream never duplicates text --------------------------------------------------------------------
+
+describe('retryStream (properties)', () => {
+  it('failures before content are retried and the text arrives once; a failure after content passes on with what was delivered, once', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 3 }), fc.option(fc.integer({ min: 0, max: 7 }), { nil: undefined }), (texts, failuresBefore, cutAt) => {
+        let attempt = 0;
+        const source = new Observable<StreamChunk>((subscriber) => {
+          if (attempt++ < failuresBefore) {
+            subscriber.error(new ProviderError('503', { provider: 'p', status: 503 }));
+            return;
+          }
+          for (const [i, text] of texts.entries()) {
+            if (cutAt !== undefined && i === cutAt) {
+              subscriber.error(new ProviderError('reset', { provider: 'p', code: 'ECONNRESET' }));
+              return;
+            }
+            subscriber.next(chunk(text, { timestamp: 0 }));
+          }
+          subscriber.complete();
+        });
+        const run = runVirtual(() => source.pipe(retryStream({ count: 3, delay: 1 })));
+        const cut = cutAt !== undefined && cutAt < texts.length ? cutAt : undefined;
+        const delivered = cut === undefined ? texts : texts.slice(0, cut);
+        expect(textOf(run.values)).toBe(delivered.join(''));
+        if (cut === undefined) expect(run.completed).toBe(true);
+        else expect(run.error).toBeInstanceOf(ProviderError);
+        if (cut !== undefined && cut > 0) expect((run.error as ProviderError).partialResponse?.completeText).toBe(delivered.join(''));
+      }),
+      RUNS,
+    );
+  });
+});
+
+// ---- teardown always runs -----------------------------------------------------------------------------
+
+describe('teardown (properties)', () => {
+  it('whatever the chain and whenever it is unsubscribed, the source is torn down once and no timer is left', () => {
+    fc.assert(
+      fc.property(streamSpec(false), fc.array(fc.constantFrom(...textOperators), { maxLength: 4 }), fc.integer({ min: 0, max: 200 }), (spec, chain, unsubscribeAt) => {
+        const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+        let teardowns = 0;
+        scheduler.run(() => {
+          const source = new Observable<StreamChunk>((subscriber) => {
+            const inner = sourceOf(spec).subscribe(subscriber);
+            return () => {
+              teardowns++;
+              inner.unsubscribe();
+            };
+          });
+          const piped = chain.reduce<Observable<StreamChunk>>((s, [, op]) => s.pipe(op()), source.pipe(interruptAfter({ time: 10_000 })));
+          const subscription = piped.pipe(collectResponse()).subscribe({ error: () => undefined });
+          timer(unsubscribeAt).subscribe(() => subscription.unsubscribe());
+        });
+        expect(teardowns).toBeGreaterThanOrEqual(1);
+        expect(teardowns).toBeLessThanOrEqual(3); // one per (re)subscription: retryStream resubscribes on errors it retries
+        expect(scheduler.actions).toEqual([]);
+      }),
       RUNS,
     );
   });
