@@ -8,6 +8,7 @@ export type {
   ToolCall,
   ToolCallDelta,
   ToolResult,
+  IncompleteToolCall,
   FinishReason,
   InterruptReason,
   StreamMetrics,

@@ -435,7 +435,7 @@ describe('anthropic(): errors', () => {
     expect(chunks.map((c) => c.content)).toEqual(['Partial']);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ provider: 'anthropic', code: 'overloaded_error', retryable: true });
-    expect(error.status).toBeUndefined(); // the HTTP status was 200; the error type decides
+    expect(error.status).toBe(529); // the HTTP status was 200; the status its error type stands for is reported
     expect(error.message).toContain('Overloaded');
     expect(error.partialResponse?.completeText).toBe('Partial'); // nothing lost: the error carries what was delivered
   });

@@ -421,14 +421,16 @@ describe('ollama() errors', () => {
     warn.mockRestore();
   });
 
-  it('a 200 response that is not ndjson at all (a web page) -> malformed_response', async () => {
+  it("a 200 response that is not ndjson at all (a web page) -> 'not_a_stream', not retryable, naming what arrived", async () => {
     server.enqueue((_req, res, recorded) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<!doctype html>\n<html>captive portal</html>\n');
       recorded.finished = true;
     });
     const { error } = await failure(provider().stream(HELLO));
-    expect(error.code).toBe('malformed_response');
+    expect(error).toMatchObject({ code: 'not_a_stream', retryable: false, status: 200 });
+    expect(error.message).toContain('text/html');
+    expect(error.message).toContain('<!doctype html>');
   });
 
   it('never puts the api key in error messages', async () => {

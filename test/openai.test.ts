@@ -108,11 +108,15 @@ describe('openai() text streaming (openai-text.sse)', () => {
     expect(final.metadata.usage).toBeUndefined();
   });
 
-  it('keeps a refusal as visible content flagged refusal: true', async () => {
-    server.enqueue(sse([event({ role: 'assistant', content: null, refusal: '' }), event({ refusal: "I can't help" }), event({}, 'stop'), DONE]));
+  it("streams a refusal as content marked `refusal`, and ends with finishReason 'content_filter' and the whole refusal", async () => {
+    server.enqueue(
+      sse([event({ role: 'assistant', content: null, refusal: '' }), event({ refusal: "I can't " }), event({ refusal: 'help' }), event({}, 'stop'), DONE]),
+    );
     const outcome = await collect(provider().stream(HELLO));
-    expect(outcome.chunks[0]).toMatchObject({ content: "I can't help", metadata: { refusal: true } });
-    expect(outcome.chunks).toHaveLength(2);
+    expect(outcome.chunks[0]).toMatchObject({ content: "I can't ", metadata: { refusal: "I can't " } });
+    expect(textOf(outcome.chunks)).toBe("I can't help"); // a consumer reading only content sees it
+    expect(outcome.chunks).toHaveLength(3);
+    expect(outcome.chunks[2]!.metadata).toMatchObject({ finishReason: 'content_filter', rawFinishReason: 'stop', refusal: "I can't help" });
   });
 });
 
@@ -363,7 +367,7 @@ describe('openai() errors', () => {
     expect(textOf(chunks)).toBe('Partial');
     expect(chunks.some((c) => c.isFinal)).toBe(false);
     expect(error).toMatchObject({ provider: 'openai', code: 'server_error', retryable: true });
-    expect(error.status).toBeUndefined();
+    expect(error.status).toBe(500); // the status its code stands for: 'server_error' is a 500
     expect(error.message).toContain('The server had an error while processing your request');
     expect(error.partialResponse?.completeText).toBe('Partial'); // nothing lost: the error carries what was delivered
     expect(error.partialResponse?.chunkCount).toBe(chunks.length);

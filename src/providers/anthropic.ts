@@ -3,14 +3,15 @@
  * This file is the only place that knows Anthropic's wire format: raw SSE events in, `StreamChunk`s out.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import { finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type Usage } from '../chunk.js';
+import { finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, type Usage } from '../chunk.js';
 import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertNonEmptyStrings, assertObject, assertPositiveInteger, assertPositiveNumber } from '../optionChecks.js';
 import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
-import { buildRequestBody, networkError, redact, retryAfterMs } from './failures.js';
+import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
+import { sseCheckedFetch } from './streamGuard.js';
 import { clockOf, readEnv } from './defaults.js';
-import { contentMetadata, parseToolArguments, toolArgumentsObject } from './wire.js';
+import { contentMetadata, isRecord, splitToolCalls, toolArgumentsObject } from './wire.js';
 import { loadSdk } from './loadSdk.js';
 import { sdkStream, type ChunkSink, type StreamDecoder } from './sdkStream.js';
 import { mergeObjects } from '../mergeObjects.js';
@@ -126,6 +127,11 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
         new sdk.default({
           apiKey,
           maxRetries: 0,
+          // The SDK's own console output (warnings, "Could not parse message into JSON" with the raw data)
+          // never reaches the user's console: what it would say is in the error this provider raises.
+          logLevel: 'off',
+          // A 200 that is not an event stream fails as 'not_a_stream' (see streamGuard).
+          fetch: sseCheckedFetch(PROVIDER, apiKey),
           ...(baseURL ? { baseURL } : {}),
           ...(options.defaultHeaders ? { defaultHeaders: { ...options.defaultHeaders } } : {}),
           ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
@@ -161,6 +167,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
         },
         decoder: (sink) => anthropicDecoder(sink, requestedModel, clock),
         toError: (error) => toProviderError(error, apiKey),
+        secret: apiKey,
       });
     },
   };
@@ -367,7 +374,10 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
           break;
         case 'message_stop': {
           stopped = true;
-          const calls = toolCalls.map(toToolCall);
+          const { calls, incomplete } = splitToolCalls(
+            toolCalls.map((tool) => ({ id: tool.id, name: tool.name, argumentsText: tool.json, ...(tool.json === '' && isRecord(tool.input) && Object.keys(tool.input).length > 0 && { arguments: tool.input }) })),
+            stopReason === 'max_tokens' || stopReason === 'model_context_window_exceeded',
+          );
           const normalised = toUsage(usage);
           const cache = cacheUsage(usage);
           sink.next(
@@ -378,6 +388,7 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
                 ...(normalised ? { usage: normalised } : {}),
                 ...(cache ? { cacheUsage: cache } : {}),
                 ...(calls.length > 0 ? { toolCalls: calls } : {}),
+                ...(incomplete.length > 0 ? { incompleteToolCalls: incomplete } : {}),
               }),
               { scheduler: clock },
             ),
@@ -396,11 +407,6 @@ function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: Schedu
       }
     },
   };
-}
-
-function toToolCall(tool: ToolBlock): ToolCall {
-  if (tool.json === '') return { id: tool.id, name: tool.name, arguments: tool.input };
-  return { id: tool.id, name: tool.name, arguments: parseToolArguments(tool.json) };
 }
 
 /** message_delta's counts are cumulative: they replace message_start's where given. */
@@ -429,20 +435,6 @@ function cacheUsage(usage: AnthropicUsage | undefined): { readonly cacheCreation
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors
-
-/** Anthropic error types to the HTTP status the API uses for them (for `event: error` inside a 200 stream). */
-const ERROR_TYPE_STATUS: Readonly<Record<string, number>> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-};
 
 interface SdkApiError {
   readonly message: string;
@@ -480,13 +472,14 @@ function toProviderError(error: unknown, apiKey: string | undefined): ProviderEr
     const detail = api.apiMessage ?? api.error?.error?.message ?? api.message;
     const status = typeof api.status === 'number' ? api.status : undefined;
     // An `event: error` arrives in a 200 stream without a status: its type says whether to retry.
-    const effectiveStatus = status ?? (type ? ERROR_TYPE_STATUS[type] : undefined);
+    const effectiveStatus = status ?? statusFromErrorBody(api.error, type);
     const where = status !== undefined ? `HTTP ${status}${type ? ` ${type}` : ''}` : `${type ?? 'error'} event in the stream`;
     const requestId = api.requestID ? ` (request-id ${api.requestID})` : '';
     const after = retryAfterMs(api.headers);
     return new ProviderError(redact(`anthropic: ${where}: ${detail}${requestId}`, apiKey), {
       provider: PROVIDER,
-      ...(status !== undefined ? { status } : {}),
+      // In a 200 stream, the status the error type stands for (overloaded_error → 529): retryable as that status.
+      ...(effectiveStatus !== undefined ? { status: effectiveStatus } : {}),
       ...(type ? { code: type } : {}),
       retryable: effectiveStatus !== undefined && isRetryableStatus(effectiveStatus),
       ...(after !== undefined ? { retryAfterMs: after } : {}),

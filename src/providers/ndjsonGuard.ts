@@ -3,6 +3,8 @@ import { ProviderError } from '../errors/ProviderError.js';
 /** What the guard tells its caller: how many non-blank NDJSON lines it passed on. */
 export interface NdjsonLines {
   lines?: number;
+  /** The last `{"error": …}` line passed on, parsed: the SDK keeps only its message, this keeps a status it may carry. */
+  errorLine?: Record<string, unknown>;
 }
 
 /**
@@ -13,19 +15,40 @@ export interface NdjsonLines {
  * one), anything else is decoded and parsed. An unterminated trailing fragment that is not JSON (the
  * connection ended mid-line) is dropped, so the SDK reports the stream as incomplete.
  */
-export function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: NdjsonLines, provider: string): ReadableStream<Uint8Array> {
+export function ndjsonGuard(
+  body: ReadableStream<Uint8Array>,
+  seen: NdjsonLines,
+  provider: string,
+  notAStream?: (firstBytes: string) => ProviderError,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let tail: Uint8Array = EMPTY_BYTES; // the current line's bytes not yet passed on
   let failure: ProviderError | undefined;
 
   let lines = 0;
+  /** Whether `failure` says the body is no stream at all (reported even for an unterminated fragment). */
+  let notStream = false;
   /** Checks bytes[start, end): one line without its newline. */
   const check = (bytes: Uint8Array, start: number, end: number): boolean => {
     const kind = lineKind(bytes, start, end);
     if (kind === 'blank') return true;
     if (kind === 'object' || isJson(new TextDecoder().decode(bytes.subarray(start, end)))) {
       seen.lines = ++lines;
+      if (kind === 'object' && startsWithErrorKey(bytes, start, end)) {
+        try {
+          seen.errorLine = JSON.parse(new TextDecoder().decode(bytes.subarray(start, end))) as Record<string, unknown>;
+        } catch {
+          // not JSON after all: the SDK skips it and the decoder counts it as malformed
+        }
+      }
       return true;
+    }
+    // The body does not begin with a JSON line: not a stream at all (an HTML page, plain text).
+    if (lines === 0 && notAStream !== undefined) {
+      // Quoted from the whole read, not only its first line: an HTML page's first line says little.
+      failure = notAStream(new TextDecoder().decode(bytes.subarray(start, Math.min(bytes.length, start + 256))));
+      notStream = true;
+      return false;
     }
     failure = new ProviderError(`${provider}: malformed JSON line in the stream: ${truncate(new TextDecoder().decode(bytes.subarray(start, end)))}`, {
       provider,
@@ -47,6 +70,10 @@ export function ndjsonGuard(body: ReadableStream<Uint8Array>, seen: NdjsonLines,
           const { done, value } = await reader.read();
           if (done) {
             if (tail.length > 0 && lineKind(tail, 0, tail.length) !== 'blank' && check(tail, 0, tail.length)) controller.enqueue(tail);
+            if (failure && notStream) {
+              controller.error(failure);
+              return;
+            }
             failure = undefined; // a fragment that is not JSON is dropped, not an error
             controller.close();
             return;
@@ -100,6 +127,17 @@ function lineKind(bytes: Uint8Array, start: number, end: number): 'blank' | 'obj
   if (first > last) return 'blank';
   while (isBlankByte(bytes[last]!)) last--;
   return bytes[first] === 0x7b && bytes[last] === 0x7d ? 'object' : 'other';
+}
+
+const ERROR_KEY = new TextEncoder().encode('{"error"');
+
+/** Whether the line begins `{"error"` (how Ollama writes an error line): a few byte compares, no decoding. */
+function startsWithErrorKey(bytes: Uint8Array, start: number, end: number): boolean {
+  let first = start;
+  while (first < end && isBlankByte(bytes[first]!)) first++;
+  if (end - first < ERROR_KEY.length) return false;
+  for (let i = 0; i < ERROR_KEY.length; i++) if (bytes[first + i] !== ERROR_KEY[i]) return false;
+  return true;
 }
 
 function isBlankByte(byte: number): boolean {

@@ -8,13 +8,13 @@
  */
 import { defer, type SchedulerLike } from 'rxjs';
 import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaMessage, Tool as OllamaTool } from 'ollama';
-import { finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
+import { finalChunk, type ChunkMetadata, type Usage } from '../chunk.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertFunction, assertNonEmptyStrings, assertObject, assertOneOf } from '../optionChecks.js';
 import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
-import { buildRequestBody, networkError, redact, retryAfterMs } from './failures.js';
-import { isRecord, contentMetadata, parseToolArguments, toolArgumentsObject } from './wire.js';
+import { buildRequestBody, clip, networkError, notAStreamError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
+import { isRecord, contentMetadata, splitToolCalls, toolArgumentsObject } from './wire.js';
 import { clockOf, readEnv } from './defaults.js';
 import { loadSdk } from './loadSdk.js';
 import { ndjsonGuard, type NdjsonLines } from './ndjsonGuard.js';
@@ -146,6 +146,8 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
   const configuredHost = options.host ?? readEnv('OLLAMA_HOST');
   const host = formatHost(configuredHost ?? DEFAULT_HOST);
   const { apiKey } = options;
+  // The SDK itself sends OLLAMA_API_KEY to https://ollama.com: it is kept out of errors too.
+  const secret = apiKey ?? readEnv('OLLAMA_API_KEY');
   const headers: Record<string, string> = {
     ...options.headers,
     ...(apiKey !== undefined && { Authorization: `Bearer ${apiKey}` }),
@@ -176,17 +178,18 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
           clock,
           open: async (signal) => {
             const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, options));
-            const client = options.client ?? (await newClient(host, headers, abortableFetch(options.fetch ?? fetch, signal, response)));
+            const client = options.client ?? (await newClient(host, headers, abortableFetch(options.fetch ?? fetch, signal, response, secret)));
             const stream = await client.chat(body).catch((error: unknown) => {
-              throw toProviderError(error, apiKey, response.retryAfterMs);
+              throw toProviderError(error, secret, response.retryAfterMs);
             });
             // A caller's client could not see our signal: the request went on until its headers arrived.
             if (signal.aborted) stream.abort();
             // The SDK's chat responses (the client type is structural); the decoder checks what it reads.
             return stream as AsyncIterable<ChatResponse>;
           },
-          decoder: (sink) => ollamaDecoder(sink, request.model ?? model, clock, response),
-          toError: (error) => toProviderError(error, apiKey),
+          decoder: (sink) => ollamaDecoder(sink, request.model ?? model, clock, response, secret),
+          toError: (error) => toProviderError(error, secret, undefined, response.errorLine),
+          secret,
           // With our fetch the SDK's own signal reaches no request (abortableFetch replaces it): aborting the
           // subscription's signal is enough, and the iterator's abort() would only build another AbortError.
           ...(options.client !== undefined && {
@@ -255,6 +258,9 @@ async function newClient(host: string, headers: Record<string, string>, fetchFn:
 /** What the subscription's fetch saw of the response, for the error the SDK throws without it. */
 interface ResponseInfo extends NdjsonLines {
   retryAfterMs?: number;
+  /** A 200's status and content type, for a body that turns out not to be a chat stream. */
+  status?: number;
+  contentType?: string | null;
 }
 
 /**
@@ -263,7 +269,7 @@ interface ResponseInfo extends NdjsonLines {
  * `ResponseError` drops the headers), and the body goes through {@link ndjsonGuard} (the SDK skips malformed
  * lines silently).
  */
-function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseInfo): typeof fetch {
+function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseInfo, apiKey: string | undefined): typeof fetch {
   return async (input, init) => {
     // The subscription's signal replaces the SDK's, which only its iterator's abort() would fire: teardown
     // aborts this one instead, with no AbortSignal.any per request (a cost a fast stream notices).
@@ -271,15 +277,40 @@ function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseI
     if (!response.ok) {
       const ms = retryAfterMs(response.headers);
       if (ms !== undefined) seen.retryAfterMs = ms;
-      return response;
+      return jsonErrorResponse(response);
     }
     if (!response.body) return response;
-    return new Response(ndjsonGuard(response.body, seen, PROVIDER), {
+    const contentType = response.headers.get('content-type');
+    seen.status = response.status;
+    seen.contentType = contentType;
+    const notAStream = (head: string): ProviderError => notAStreamError(PROVIDER, 'a JSON-lines stream', response.status, contentType, head, apiKey);
+    return new Response(ndjsonGuard(response.body, seen, PROVIDER, notAStream), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
     });
   };
+}
+
+/**
+ * An error response whose body the SDK can read without a word to the console: it `console.log`s when an
+ * error body is not JSON (a proxy's HTML page, plain text). Such a body becomes `{"error": "<its text>"}`
+ * (clipped); a JSON body passes as it is.
+ */
+async function jsonErrorResponse(response: Response): Promise<Response> {
+  const text = await response.text().catch(() => '');
+  let json = false;
+  try {
+    json = isRecord(JSON.parse(text));
+  } catch {
+    // not JSON
+  }
+  const headers = new Headers(response.headers);
+  headers.set('content-type', 'application/json');
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  const body = json ? text : JSON.stringify({ error: text.trim() === '' ? `${response.status} ${response.statusText}`.trim() : clip(text.trim(), 500) });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /**
@@ -355,11 +386,17 @@ interface WireToolCall {
   readonly function?: { readonly name?: unknown; readonly arguments?: unknown };
 }
 
-function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: SchedulerLike, seen: ResponseInfo): StreamDecoder<ChatResponse> {
+function ollamaDecoder(
+  sink: ChunkSink,
+  requestedModel: string,
+  clock: SchedulerLike,
+  seen: ResponseInfo,
+  apiKey: string | undefined,
+): StreamDecoder<ChatResponse> {
   let model = requestedModel;
   let events = 0;
   let done: ChatResponse | undefined;
-  const toolCalls: ToolCall[] = [];
+  const toolCalls: Array<{ id: string; name: string; argumentsText: string; arguments?: unknown }> = [];
 
   const metadataFor = contentMetadata(PROVIDER);
   const emit = (content: string, extra?: ChunkMetadata): void => sink.content(content, metadataFor(model, EVENT_TYPE, extra));
@@ -369,12 +406,16 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
     const name = typeof call.function?.name === 'string' ? call.function.name : '';
     const raw = call.function?.arguments ?? {};
     const argumentsDelta = typeof raw === 'string' ? raw : JSON.stringify(raw);
-    toolCalls.push({ id, name, arguments: typeof raw === 'string' ? parseToolArguments(raw) : raw });
+    toolCalls.push(typeof raw === 'string' ? { id, name, argumentsText: raw } : { id, name, argumentsText: '', arguments: raw });
     emit('', { toolCallDelta: { index, id, name, argumentsDelta } });
   };
 
   return {
     event(response) {
+      // JSON, but not a chat stream: another API's answer (an OpenAI-style completion at the wrong base URL).
+      if (events === 0 && !isChatResponse(response)) {
+        throw notAStreamError(PROVIDER, 'an /api/chat stream', seen.status, seen.contentType, JSON.stringify(response) ?? String(response), apiKey);
+      }
       events++;
       const wireModel = response.model;
       if (wireModel !== model && typeof wireModel === 'string' && wireModel !== '') model = wireModel;
@@ -405,16 +446,18 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
       const rawFinishReason = typeof done.done_reason === 'string' && done.done_reason !== '' ? done.done_reason : undefined;
       const usage = toUsage(done);
       const durations = toDurations(done);
+      const { calls, incomplete } = splitToolCalls(toolCalls, rawFinishReason === 'length');
       sink.next(
         finalChunk(
           {
             provider: PROVIDER,
             model,
             eventType: DONE_EVENT_TYPE,
-            finishReason: normalizeFinishReason(rawFinishReason, toolCalls.length > 0),
+            finishReason: normalizeFinishReason(rawFinishReason, calls.length > 0),
             ...(rawFinishReason !== undefined && { rawFinishReason }),
             ...(usage && { usage }),
-            ...(toolCalls.length > 0 && { toolCalls }),
+            ...(calls.length > 0 && { toolCalls: calls }),
+            ...(incomplete.length > 0 && { incompleteToolCalls: incomplete }),
             ...(durations && { durations }),
           },
           { scheduler: clock },
@@ -422,6 +465,11 @@ function ollamaDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
       );
     },
   };
+}
+
+/** A line of an /api/chat stream: an object with at least one of the fields every such line has. */
+function isChatResponse(value: unknown): boolean {
+  return isRecord(value) && ('message' in value || 'done' in value || 'model' in value || 'created_at' in value);
 }
 
 /** Ollama sends no call ids; the agent needs one to pair a result with its call. */
@@ -435,6 +483,8 @@ function newToolCallId(): string {
  * on. 'length' passes through; other words ('load', 'unload') pass through as they are.
  */
 function normalizeFinishReason(raw: string | undefined, hasToolCalls: boolean): string {
+  // Cut off by the token limit: 'length' even beside complete calls (those still run; a cut one never does).
+  if (raw === 'length') return 'length';
   if (hasToolCalls) return 'tool_calls';
   if (raw === undefined || raw === 'stop') return 'stop';
   return raw;
@@ -499,7 +549,7 @@ const INCOMPLETE = /did not receive done/i;
  * (TypeError 'fetch failed' / 'terminated'), the SDK's incomplete-stream error, and `{"error": "..."}`
  * lines inside a 200 stream (a plain Error: the model runner failed mid-answer, so retryable).
  */
-function toProviderError(error: unknown, apiKey: string | undefined, retryAfter?: number): ProviderError {
+function toProviderError(error: unknown, apiKey: string | undefined, retryAfter?: number, errorLine?: Record<string, unknown>): ProviderError {
   if (isProviderError(error)) return error;
   if (isResponseError(error)) {
     return new ProviderError(redact(`ollama: HTTP ${error.status_code}: ${error.message}`, apiKey), {
@@ -513,10 +563,13 @@ function toProviderError(error: unknown, apiKey: string | undefined, retryAfter?
     return networkError(PROVIDER, error, apiKey);
   }
   if (INCOMPLETE.test(error.message)) return incompleteStream(error);
+  // The `{"error": …}` line the SDK threw for, when it carries a status (a proxy's, ollama.com's): the
+  // status is set and retryability follows it; without one the model runner failed mid-answer: retryable.
+  const status = errorLine !== undefined && errorLine['error'] === error.message ? statusFromErrorBody(errorLine) : undefined;
   return new ProviderError(redact(`ollama: error in stream: ${error.message}`, apiKey), {
     provider: PROVIDER,
     code: 'stream_error',
-    retryable: true,
+    ...(status !== undefined ? { status } : { retryable: true }),
     cause: error,
   });
 }

@@ -10,14 +10,15 @@ import type {
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { finalChunk, type ChunkMetadata, type ToolCall, type Usage } from '../chunk.js';
+import { finalChunk, type ChunkMetadata, type Usage } from '../chunk.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber } from '../optionChecks.js';
 import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
-import { buildRequestBody, networkError, redact, retryAfterMs } from './failures.js';
+import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
+import { sseCheckedFetch } from './streamGuard.js';
 import { clockOf, readEnv } from './defaults.js';
-import { contentMetadata, parseToolArguments } from './wire.js';
+import { contentMetadata, splitToolCalls } from './wire.js';
 import { loadSdk } from './loadSdk.js';
 import { sdkStream, type ChunkSink, type StreamDecoder } from './sdkStream.js';
 import { mergeObjects } from '../mergeObjects.js';
@@ -139,6 +140,11 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
         apiKey: apiKey ?? null,
         baseURL,
         maxRetries: 0,
+        // The SDK's own console output ("Could not parse message into JSON" with the raw data) never reaches
+        // the user's console: what it would say is in the error this provider raises.
+        logLevel: 'off',
+        // A 200 that is not an event stream fails as 'not_a_stream' (see streamGuard).
+        fetch: sseCheckedFetch(PROVIDER, apiKey ?? undefined),
         ...(options.organization !== undefined && { organization: options.organization }),
         ...(options.project !== undefined && { project: options.project }),
         ...(options.defaultHeaders !== undefined && { defaultHeaders: { ...options.defaultHeaders } }),
@@ -185,6 +191,7 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
         },
         decoder: (sink) => openAIDecoder(sink, request.model ?? model, clock, apiKey),
         toError: (error) => toProviderError(error, apiKey),
+        secret: apiKey,
       });
     },
   };
@@ -282,6 +289,7 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
   let responseId: string | undefined;
   let rawFinishReason: string | undefined;
   let usage: Usage | undefined;
+  let refusal = '';
   const toolCalls = new Map<number, PendingToolCall>();
   let lastToolIndex = -1;
 
@@ -310,7 +318,12 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
       const thinking = delta.reasoning_content || delta.reasoning;
       if (typeof thinking === 'string' && thinking !== '') emit('', { thinking });
       if (typeof delta.content === 'string' && delta.content !== '') emit(delta.content);
-      if (typeof delta.refusal === 'string' && delta.refusal !== '') emit(delta.refusal, { refusal: true });
+      // A refusal is the model's answer: its text streams as content (a consumer reading only content sees
+      // it), each delta marked `refusal`; the final chunk says 'content_filter' and carries the whole text.
+      if (typeof delta.refusal === 'string' && delta.refusal !== '') {
+        refusal += delta.refusal;
+        emit(delta.refusal, { refusal: delta.refusal });
+      }
 
       for (const call of delta.tool_calls ?? []) {
         const index = toolIndex(call, toolCalls, lastToolIndex);
@@ -337,23 +350,24 @@ function openAIDecoder(sink: ChunkSink, requestedModel: string, clock: Scheduler
           retryable: true,
         });
       }
-      const calls: ToolCall[] = [...toolCalls.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([index, call]) => ({
-          id: call.id ?? `call_${index}`,
-          name: call.name ?? '',
-          arguments: parseToolArguments(call.arguments),
-        }));
+      const { calls, incomplete } = splitToolCalls(
+        [...toolCalls.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([index, call]) => ({ id: call.id ?? `call_${index}`, name: call.name ?? '', argumentsText: call.arguments })),
+        rawFinishReason === 'length',
+      );
       sink.next(
         finalChunk(
           {
             provider: PROVIDER,
             model,
             eventType,
-            finishReason: normalizeFinishReason(rawFinishReason, calls.length > 0),
+            finishReason: refusal !== '' ? 'content_filter' : normalizeFinishReason(rawFinishReason, calls.length > 0),
             rawFinishReason,
             ...(usage && { usage }),
             ...(calls.length > 0 && { toolCalls: calls }),
+            ...(incomplete.length > 0 && { incompleteToolCalls: incomplete }),
+            ...(refusal !== '' && { refusal }),
             ...(responseId && { responseId }),
           },
           { scheduler: clock },
@@ -386,6 +400,8 @@ function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
  */
 /** OpenAI's words, normalised; a response with tool calls is 'tool_calls' whatever the server said; other words pass through. */
 function normalizeFinishReason(raw: string, hasToolCalls: boolean): string {
+  // Cut off by the token limit: 'length' even beside complete calls (those still run; the cut one never does).
+  if (raw === 'length') return 'length';
   if (raw === 'tool_calls' || raw === 'function_call' || hasToolCalls) return 'tool_calls';
   return raw;
 }
@@ -425,7 +441,7 @@ function toProviderError(error: unknown, apiKey: string | undefined): ProviderEr
   // An `{"error": ...}` line inside a 200 stream: the SDK throws APIError with no status. vLLM puts the
   // HTTP status in a numeric `code`.
   if (apiError.error !== undefined) {
-    const status = typeof apiError.code === 'number' ? apiError.code : undefined;
+    const status = statusFromErrorBody(apiError.error, stringCode);
     return new ProviderError(redact(`openai: error in stream: ${apiError.message}`, apiKey), {
       provider: PROVIDER,
       ...(status !== undefined && { status }),

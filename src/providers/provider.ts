@@ -60,9 +60,84 @@ export function assertMessages(where: string, messages: readonly Message[]): voi
   });
 }
 
-/** Checks a request's shape at `provider.stream(request)`: a bad request fails at the call, before anything is sent. */
+/** The numeric request fields and the range each must be in: a bad value fails at the call, it is never sent. */
+const NUMBER_FIELDS: ReadonlyArray<readonly [keyof ChatRequest & string, number, number]> = [
+  ['temperature', 0, Infinity],
+  ['topP', 0, 1],
+  ['frequencyPenalty', -Infinity, Infinity],
+  ['presencePenalty', -Infinity, Infinity],
+];
+
+/**
+ * Checks a request's shape at `provider.stream(request)`: a bad request fails at the call, before anything is
+ * sent, with a TypeError (wrong type) or a RangeError (out of range) naming the field. Nothing is normalised
+ * silently: `stop: 'END'` is a TypeError, not `["E","N","D"]`. The same rules as `new Agent()`'s parameters.
+ */
 export function assertChatRequest(provider: string, request: ChatRequest): void {
-  if (typeof request !== 'object' || request === null) throw new TypeError(`${provider}: stream(request): request must be an object`);
-  if (!Array.isArray(request.messages)) throw new TypeError(`${provider}: stream(request): request.messages must be an array`);
-  assertMessages(`${provider}: stream(request): messages`, request.messages);
+  const where = `${provider}: stream(request)`;
+  if (typeof request !== 'object' || request === null) throw new TypeError(`${where}: request must be an object`);
+  if (!Array.isArray(request.messages)) throw new TypeError(`${where}: request.messages must be an array`);
+  assertMessages(`${where}: messages`, request.messages);
+  request.messages.forEach((message, i) => assertMessageExtras(`${where}: messages[${i}]`, message));
+  if (request.model !== undefined && (typeof request.model !== 'string' || request.model.trim() === '')) {
+    throw new TypeError(`${where}: request.model must be a non-empty string, got ${describe(request.model)}`);
+  }
+  for (const [field, min, max] of NUMBER_FIELDS) {
+    const value: unknown = request[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'number') throw new TypeError(`${where}: request.${field} must be a number, got ${describe(value)}`);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      const range = max === Infinity ? (min === -Infinity ? 'a finite number' : `a finite number >= ${min}`) : `between ${min} and ${max}`;
+      throw new RangeError(`${where}: request.${field} must be ${range}, got ${value}`);
+    }
+  }
+  if (request.maxTokens !== undefined) {
+    const value: unknown = request.maxTokens;
+    if (typeof value !== 'number') throw new TypeError(`${where}: request.maxTokens must be a positive integer, got ${describe(value)}`);
+    if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${where}: request.maxTokens must be a positive integer, got ${value}`);
+  }
+  if (request.stop !== undefined) {
+    const stop: unknown = request.stop;
+    if (!Array.isArray(stop)) throw new TypeError(`${where}: request.stop must be an array of strings (stop: ['END']), got ${describe(stop)}`);
+    stop.forEach((s: unknown, i) => {
+      if (typeof s !== 'string' || s === '') throw new TypeError(`${where}: request.stop[${i}] must be a non-empty string, got ${describe(s)}`);
+    });
+  }
+  if (request.tools !== undefined) {
+    const tools: unknown = request.tools;
+    if (!Array.isArray(tools)) throw new TypeError(`${where}: request.tools must be an array of tools (defineTool), got ${describe(tools)}`);
+    tools.forEach((tool: unknown, i) => {
+      const t = tool as Partial<Tool> | null;
+      if (typeof t !== 'object' || t === null || typeof t.name !== 'string' || t.name === '' || typeof t.parameters !== 'object' || t.parameters === null) {
+        throw new TypeError(`${where}: request.tools[${i}] must be a tool (defineTool({ name, description, parameters, execute })), got ${describe(tool)}`);
+      }
+    });
+  }
+  if (request.providerOptions !== undefined && (typeof request.providerOptions !== 'object' || request.providerOptions === null || Array.isArray(request.providerOptions))) {
+    throw new TypeError(`${where}: request.providerOptions must be an object, got ${describe(request.providerOptions)}`);
+  }
+}
+
+/** Tool-call fields on messages: what the providers read from them. */
+function assertMessageExtras(where: string, message: Message): void {
+  if (message.toolCalls !== undefined) {
+    if (!Array.isArray(message.toolCalls)) throw new TypeError(`${where}.toolCalls must be an array, got ${describe(message.toolCalls)}`);
+    message.toolCalls.forEach((call: unknown, j) => {
+      const c = call as Partial<ToolCall> | null;
+      if (typeof c !== 'object' || c === null || typeof c.id !== 'string' || typeof c.name !== 'string') {
+        throw new TypeError(`${where}.toolCalls[${j}] needs a string id and name, got ${describe(call)}`);
+      }
+    });
+  }
+  for (const field of ['toolCallId', 'name'] as const) {
+    if (message[field] !== undefined && typeof message[field] !== 'string') {
+      throw new TypeError(`${where}.${field} must be a string, got ${describe(message[field])}`);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  return Array.isArray(value) ? 'an array' : typeof value;
 }

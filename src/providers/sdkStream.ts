@@ -6,7 +6,7 @@ import { Observable, type SchedulerLike } from 'rxjs';
 import type { ChunkMetadata, StreamChunk } from '../chunk.js';
 import { StreamingResponse } from '../response.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
-import { redact } from './failures.js';
+import { redact, redactError } from './failures.js';
 
 export interface ChunkSink {
   /** Emits a chunk downstream (dropped once the subscriber has gone). */
@@ -31,6 +31,11 @@ export interface SdkStreamSpec<TEvent> {
   decoder(sink: ChunkSink): StreamDecoder<TEvent>;
   /** Maps anything thrown (SDK errors, network errors) to a `ProviderError`. */
   toError(error: unknown): ProviderError;
+  /**
+   * The API key: every error this stream raises is a redacted copy ({@link redactError}) without it in its
+   * message, fields or `cause` chain, also where a server echoed it.
+   */
+  readonly secret?: string | undefined;
   /**
    * Whether the SDK's iterator reads the response body to its end (OpenAI's and Anthropic's SSE streams do).
    * Then a stream that completed holds no request and teardown skips the abort. Ollama's iterator stops at
@@ -87,7 +92,7 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
 
     run().catch((error: unknown) => {
       if (subscriber.closed || controller.signal.aborted) return;
-      const failure = isProviderError(error) ? error : safely(spec, error);
+      const failure = redactError(isProviderError(error) ? error : safely(spec, error), spec.secret);
       const carries = partial.chunkCount > 0 && typeof failure.withPartialResponse === 'function';
       subscriber.error(carries ? failure.withPartialResponse(partial.end()) : failure);
     });

@@ -1,5 +1,5 @@
 /** Wire helpers the SDK providers share: tool-call arguments as they arrive and as requests need them, chunk metadata. */
-import type { ChunkMetadata } from '../chunk.js';
+import type { ChunkMetadata, IncompleteToolCall, ToolCall } from '../chunk.js';
 
 /** Tool-call arguments from the wire: '' means none (`{}`); malformed JSON stays the raw string so the agent can report it to the model. */
 export function parseToolArguments(raw: string): unknown {
@@ -45,3 +45,40 @@ export function contentMetadata(provider: string): (model: string, eventType: st
   };
 }
 
+
+/** A tool call as a decoder has it when the stream ends: its arguments text, or arguments already parsed (Anthropic's `input`, Ollama's object). */
+export interface FinishedToolCall {
+  readonly id: string;
+  readonly name: string;
+  readonly argumentsText: string;
+  /** Arguments that arrived as a value rather than text; used when `argumentsText` is ''. */
+  readonly arguments?: unknown;
+}
+
+/**
+ * The calls of a finished response, split into the complete ones (`toolCalls`, which an agent runs) and
+ * those the token limit cut off (`incompleteToolCalls`, never run). Only when `truncated` (the response
+ * ended at the token limit) is a call incomplete: its arguments are not a whole JSON value, or it is the
+ * last call and has no arguments yet. Otherwise malformed arguments stay the raw string, as the model wrote
+ * them, so the agent can tell the model.
+ */
+export function splitToolCalls(calls: readonly FinishedToolCall[], truncated: boolean): { calls: ToolCall[]; incomplete: IncompleteToolCall[] } {
+  const complete: ToolCall[] = [];
+  const incomplete: IncompleteToolCall[] = [];
+  calls.forEach((call, i) => {
+    const text = call.argumentsText;
+    const cut = truncated && (text.trim() === '' ? i === calls.length - 1 && call.arguments === undefined : !isJsonText(text));
+    if (cut) incomplete.push({ id: call.id, name: call.name, argumentsText: text });
+    else complete.push({ id: call.id, name: call.name, arguments: text === '' && call.arguments !== undefined ? call.arguments : parseToolArguments(text) });
+  });
+  return { calls: complete, incomplete };
+}
+
+function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The check every SSE provider's 200 goes through before its SDK reads it: the body must begin an event
+ * stream. A JSON answer, a proxy's HTML login page or plain text is a `not_a_stream` `ProviderError`
+ * (not retryable: retrying a misconfigured endpoint only hammers it) naming the content type and the first
+ * bytes — where the SDK alone would find no events and report a retryable incomplete stream.
+ */
+import { notAStreamError } from './failures.js';
+
+/** How many bytes of a body that is not a stream the error quotes (it shows 120 characters of them). */
+const SNIFF_BYTES = 256;
+
+/** Field lines an SSE body can begin with (a comment starts with ':'). */
+const SSE_START = /^(?::|(?:data|event|id|retry)(?::|\r|\n|$))/;
+
+/**
+ * A `fetch` for an SDK client whose responses' bodies are checked as they are first read: `base` is the
+ * fetch to call (`globalThis.fetch` when left out). Error responses and bodies that begin like an event
+ * stream pass untouched, byte for byte.
+ */
+export function sseCheckedFetch(provider: string, apiKey: string | undefined, base?: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await (base ?? globalThis.fetch)(input, init);
+    if (!response.ok || response.body === null) return response;
+    const contentType = response.headers.get('content-type');
+    const body = sseGuard(response.body, (head) => notAStreamError(provider, 'an event stream', response.status, contentType, head, apiKey));
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+/**
+ * Passes an SSE body through once its first non-blank characters begin a field line; otherwise reads up to
+ * {@link SNIFF_BYTES} of it and fails the body with `notAStream(firstBytes)`. An empty body passes (the SDK
+ * then reports the stream as incomplete: a dropped connection, worth a retry).
+ */
+export function sseGuard(body: ReadableStream<Uint8Array>, notAStream: (firstBytes: string) => Error): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let checked = false;
+  let head: Uint8Array[] = [];
+  let headLength = 0;
+  let text = '';
+
+  const fail = (controller: ReadableStreamDefaultController<Uint8Array>): void => {
+    controller.error(notAStream(text));
+    void reader.cancel().catch(() => undefined);
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (checked) {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+          return;
+        }
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (!done) {
+            head.push(value);
+            headLength += value.byteLength;
+            text += decoder.decode(value, { stream: true });
+          }
+          const start = text.replace(/^\uFEFF/, '').trimStart();
+          const decided = done || start.length >= 7 || /[\r\n]/.test(start);
+          if (!decided) continue;
+          if (start === '' || SSE_START.test(start)) {
+            checked = true;
+            for (const piece of head) controller.enqueue(piece);
+            head = [];
+            if (done) controller.close();
+            return;
+          }
+          if (done || headLength >= SNIFF_BYTES) {
+            fail(controller);
+            return;
+          }
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
