@@ -1,0 +1,113 @@
+import { asyncScheduler, concat, concatMap, defer, from, map, of, timer, type Observable, type SchedulerLike } from 'rxjs';
+import { chunk, finalChunk, type ChunkMetadata, type StreamChunk, type ToolCall, type Usage } from '../chunk.js';
+import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from '../providers/provider.js';
+
+/** The {@link offlineModel} configuration. */
+export interface OfflineModelConfig {
+  /** ms before each streamed word (or tool-call argument piece), in the scheduler's time. @default 15 */
+  readonly delay?: number;
+  /** Timer for the delays, and the clock for timestamps. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+const NAME = 'offline';
+const MODEL = 'offline-mini';
+
+const GREETING =
+  "Hello! I'm the offline model built into agenticraft-rx: no API key, no network, just a canned answer " +
+  'streamed one word at a time. Try --tools calculator with "What\'s 15% of 2500?".';
+
+const STORY =
+  'Once upon a time, a small stream of tokens left a distant server. ' +
+  'It crossed the wire one chunk at a time, was timed, counted and buffered, ' +
+  'and reached a reader who could stop it with a single unsubscribe. ' +
+  'Nothing it carried was ever lost, and every socket it opened was closed. The end.';
+
+const PERCENT_OF = /(\d+(?:\.\d+)?)\s*%\s*of\s*\$?([\d,]+(?:\.\d+)?)/i;
+const GREETING_WORDS = /^\s*(hi|hello|hey|hallo|good (morning|afternoon|evening))\b/i;
+
+/**
+ * The embedded offline model behind `agenticraft-rx --offline`: a `Provider` that needs no SDK, no key and
+ * no network. It streams a canned answer word by word, calls the `calculator` tool for a "N% of M" question
+ * when the request offers it (a final chunk with `toolCalls`, as a real provider ends a tool round), and
+ * answers a tool result with "That comes to <result>.".
+ *
+ * ```
+ * request:  'hi'
+ * result:   -- 15ms a 15ms b … 15ms z F|      a..z = the words, F = final (finishReason 'stop', usage)
+ *
+ * request:  "What's 15% of 2500?" with tools: [calculator]
+ * result:   -- 15ms d 15ms d … T|             d = toolCallDelta pieces, T = final with toolCalls (finishReason 'tool_calls')
+ * ```
+ *
+ * Cold like every provider: each subscription is one answer, and unsubscribing stops it.
+ */
+export function offlineModel(config: OfflineModelConfig = {}): Provider {
+  const { delay = 15, scheduler = asyncScheduler } = config;
+  const info = (): ProviderInfo => ({ provider: NAME, model: MODEL, supportsStreaming: true, supportsTools: true });
+  return {
+    name: NAME,
+    model: MODEL,
+    info,
+    stream: (request: ChatRequest): Observable<StreamChunk> => {
+      assertChatRequest(NAME, request);
+      const model = request.model ?? MODEL;
+      const base: ChunkMetadata = { provider: NAME, model };
+      const paced = <T>(pieces: readonly T[], make: (piece: T, index: number) => StreamChunk): Observable<StreamChunk> =>
+        from(pieces).pipe(concatMap((piece, index) => timer(delay, scheduler).pipe(map(() => make(piece, index)))));
+      // Made when it is emitted, so its timestamp is the end of the answer.
+      const final = (metadata: ChunkMetadata): Observable<StreamChunk> =>
+        defer(() => of(finalChunk({ ...base, eventType: 'done', ...metadata }, { scheduler })));
+
+      const messages = request.messages;
+      const last = messages[messages.length - 1];
+      const percent = last?.role === 'user' ? PERCENT_OF.exec(last.content) : null;
+      const offersCalculator = (request.tools ?? []).some((tool) => tool.name === 'calculator');
+
+      if (percent !== null && offersCalculator) {
+        const expression = `${percent[1]}% of ${percent[2]!.replaceAll(',', '')}`;
+        const call: ToolCall = { id: `call_offline_${messages.length}`, name: 'calculator', arguments: { expression } };
+        const pieces = JSON.stringify(call.arguments).match(/.{1,8}/g) ?? [];
+        return concat(
+          paced(pieces, (argumentsDelta, index) =>
+            chunk('', {
+              metadata: {
+                ...base,
+                eventType: 'tool_call_delta',
+                toolCallDelta: { index: 0, ...(index === 0 && { id: call.id, name: call.name }), argumentsDelta },
+              },
+              scheduler,
+            }),
+          ),
+          final({
+            finishReason: 'tool_calls',
+            rawFinishReason: 'tool_calls',
+            toolCalls: [call],
+            usage: usage(messages, JSON.stringify(call.arguments)),
+          }),
+        );
+      }
+
+      const text = answerTo(last);
+      const words = text.match(/\S+\s*/g) ?? [];
+      const contentMeta: ChunkMetadata = { ...base, eventType: 'delta' };
+      return concat(
+        paced(words, (word) => chunk(word, { metadata: contentMeta, scheduler })),
+        final({ finishReason: 'stop', rawFinishReason: 'stop', usage: usage(messages, text) }),
+      );
+    },
+  };
+}
+
+function answerTo(last: Message | undefined): string {
+  if (last?.role === 'tool') return `That comes to ${last.content}.`;
+  if (last !== undefined && GREETING_WORDS.test(last.content)) return GREETING;
+  return STORY;
+}
+
+/** A rough count in the spirit of real tokenizers: about four characters a token. */
+function usage(messages: readonly Message[], output: string): Usage {
+  const inputTokens = Math.max(1, Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / 4));
+  const outputTokens = Math.ceil(output.length / 4);
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+}
