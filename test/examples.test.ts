@@ -50,3 +50,71 @@ describe('examples', () => {
     expect(out).toMatch(/StreamingManager: stopped after "[^"]+" \(interrupted\); active now: 0/);
   });
 });
+
+// ---- serving examples: start the server, stream, leave, resume, stop, 404 ----
+import { spawn } from 'node:child_process';
+import { lastValueFrom, take as takeValues, toArray as allValues } from 'rxjs';
+import { fromServerSentEvents as readEvents, type StreamChunk as Chunk } from '../src/index.js';
+
+async function serveExample(file: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const env = { ...process.env, PORT: '0', DEMO_CHUNK_DELAY_MS: '5', OPENAI_API_KEY: '', REDIS_URL: '' };
+  const child = spawn(tsx, [file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not start:\n${output}`)), 30_000);
+    const onData = (data: Buffer): void => {
+      output += data.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+describe.each(['examples/serve-node-http.ts', 'examples/serve-hono.ts'])('%s', (file) => {
+  it('streams a resumable answer: leave, resume with Last-Event-ID, stop, 404', async () => {
+    const server = await serveExample(file);
+    try {
+      const post = { method: 'POST', body: JSON.stringify({ prompt: 'Tell me a story' }), headers: { 'content-type': 'application/json' } };
+      const first = await lastValueFrom(readEvents(`${server.url}/chat/story`, post).pipe(takeValues(3), allValues()));
+      expect(first).toHaveLength(3); // then the client left
+      const rest = await lastValueFrom(readEvents(`${server.url}/chat/story`, { headers: { 'Last-Event-ID': '2' } }).pipe(allValues()));
+      const text = [...first, ...rest].map((c: Chunk) => c.content).join('');
+      expect(text).toMatch(/^Once upon a time.*The end\.$/s);
+      expect(rest.at(-1)!.isFinal).toBe(true);
+
+      const chunks: Chunk[] = [];
+      const done = new Promise<void>((resolve, reject) =>
+        readEvents(`${server.url}/chat/stopme`, post).subscribe({
+          next: (c: Chunk) => {
+            chunks.push(c);
+            if (chunks.length === 2) void fetch(`${server.url}/chat/stopme/stop`, { method: 'POST' }).then((r) => r.json()).then((j) => expect(j).toEqual({ stopped: true }));
+          },
+          complete: resolve,
+          error: reject,
+        }),
+      );
+      await done;
+      expect(chunks.at(-1)).toMatchObject({ isFinal: true, metadata: { finishReason: 'interrupted' } });
+
+      const missing = await lastValueFrom(readEvents(`${server.url}/chat/nothing-here`)).catch((e: unknown) => e);
+      expect(missing).toMatchObject({ code: 'http_error', status: 404 });
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -53,4 +53,5 @@ const ERROR_NAMES = new Set([
   'WorkflowError',
   'MaxToolRoundsError',
   'CalculatorError',
+  'ServerSentEventsError', 'ResumableStreamError',
 ]);

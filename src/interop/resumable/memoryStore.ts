@@ -1,0 +1,127 @@
+import { EMPTY, Observable, asyncScheduler, defer, of, type SchedulerLike, type Subscriber } from 'rxjs';
+import { ResumableStreamError } from '../../errors/ResumableStreamError.js';
+import { assertObject, assertScheduler } from '../../optionChecks.js';
+import type { StoreLease, StoredEvent, StoredStreamInfo, StreamStore } from './store.js';
+
+export interface MemoryStoreConfig {
+  /** Clock for leases and expiry (pass the TestScheduler's in tests). @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+interface Entry {
+  readonly events: StoredEvent[];
+  owner: string;
+  leaseUntil: number;
+  expiresAt: number;
+  finished: boolean;
+  stopRequested: boolean;
+  lastDataSeq: number;
+  readonly readers: Set<Subscriber<StoredEvent>>;
+  readonly stopListeners: Set<Subscriber<void>>;
+}
+
+/**
+ * The embedded store: streams kept in this process's memory, shared by every `resumableStreams` that is
+ * given the same store. Expired streams are dropped lazily (on access, and in a sweep at each `claim`).
+ */
+export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
+  assertObject('memoryStore(config)', config);
+  const { scheduler = asyncScheduler } = config;
+  assertScheduler('memoryStore: scheduler', scheduler);
+  const entries = new Map<string, Entry>();
+
+  const get = (id: string): Entry | undefined => {
+    const entry = entries.get(id);
+    if (entry !== undefined && entry.expiresAt <= scheduler.now()) {
+      entries.delete(id);
+      for (const reader of entry.readers) reader.error(unknown(id));
+      return undefined;
+    }
+    return entry;
+  };
+
+  return {
+    claim: (id, owner, lease) =>
+      defer(() => {
+        for (const key of entries.keys()) get(key);
+        if (entries.has(id)) return of('exists' as const);
+        const now = scheduler.now();
+        entries.set(id, {
+          events: [],
+          owner,
+          leaseUntil: now + lease.leaseMs,
+          expiresAt: now + lease.ttlMs,
+          finished: false,
+          stopRequested: false,
+          lastDataSeq: -1,
+          readers: new Set(),
+          stopListeners: new Set(),
+        });
+        return of('created' as const);
+      }),
+    append: (id, event, lease: StoreLease) =>
+      defer(() => {
+        const entry = get(id);
+        if (entry === undefined || entry.finished) return EMPTY;
+        entry.events.push(event);
+        const terminal = event.type !== 'data';
+        if (terminal) {
+          entry.finished = true;
+          entry.expiresAt = scheduler.now() + lease.ttlMs;
+        } else entry.lastDataSeq = event.seq;
+        for (const reader of [...entry.readers]) {
+          reader.next(event);
+          if (terminal) reader.complete();
+        }
+        if (terminal) entry.stopListeners.clear();
+        return EMPTY;
+      }),
+    renew: (id, owner, lease) =>
+      defer(() => {
+        const entry = get(id);
+        if (entry !== undefined && entry.owner === owner && !entry.finished) {
+          const now = scheduler.now();
+          entry.leaseUntil = now + lease.leaseMs;
+          entry.expiresAt = now + lease.ttlMs;
+        }
+        return EMPTY;
+      }),
+    info: (id) =>
+      defer(() => {
+        const entry = get(id);
+        const info: StoredStreamInfo | undefined =
+          entry === undefined ? undefined : { lastDataSeq: entry.lastDataSeq, finished: entry.finished, alive: entry.leaseUntil > scheduler.now() };
+        return of(info);
+      }),
+    read: (id, afterSeq) =>
+      new Observable<StoredEvent>((subscriber) => {
+        const entry = get(id);
+        if (entry === undefined) return subscriber.error(unknown(id));
+        for (const event of entry.events) if (event.seq > afterSeq) subscriber.next(event);
+        if (entry.finished) return subscriber.complete();
+        entry.readers.add(subscriber);
+        return () => entry.readers.delete(subscriber);
+      }),
+    requestStop: (id) =>
+      defer(() => {
+        const entry = get(id);
+        if (entry !== undefined && !entry.finished) {
+          entry.stopRequested = true;
+          for (const listener of [...entry.stopListeners]) listener.next();
+        }
+        return EMPTY;
+      }),
+    stopRequests: (id) =>
+      new Observable<void>((subscriber) => {
+        const entry = get(id);
+        if (entry === undefined) return;
+        if (entry.stopRequested) subscriber.next();
+        entry.stopListeners.add(subscriber);
+        return () => entry.stopListeners.delete(subscriber);
+      }),
+  };
+}
+
+function unknown(id: string): ResumableStreamError {
+  return new ResumableStreamError(`No stream with id ${JSON.stringify(id)}: it was never created, or it expired`, { code: 'unknown_stream', streamId: id });
+}

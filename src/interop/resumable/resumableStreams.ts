@@ -1,0 +1,262 @@
+import {
+  EMPTY,
+  Observable,
+  Subscription,
+  asyncScheduler,
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  exhaustMap,
+  filter,
+  firstValueFrom,
+  interval,
+  map,
+  merge,
+  of,
+  take,
+  takeUntil,
+  takeWhile,
+  tap,
+  type SchedulerLike,
+} from 'rxjs';
+import { chunk, isStreamChunk } from '../../chunk.js';
+import { isAgenticraftError } from '../../errors/AgenticraftError.js';
+import { ResumableStreamError } from '../../errors/ResumableStreamError.js';
+import { assertObject, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../../optionChecks.js';
+import { endFrame, errorFrame, valueJson, type SseFrame } from '../sseEvents.js';
+import { assertObservable, checkBodyConfig, sseBody, valueFrames, type SseBodyOptions } from '../toServerSentEvents.js';
+import { memoryStore } from './memoryStore.js';
+import type { StoreLease, StoredEvent, StreamStore } from './store.js';
+
+export interface ResumableStreamsConfig {
+  /** Where the events live. `redisStore()` shares them between server instances. @default memoryStore() */
+  readonly store?: StreamStore;
+  /** ms a finished stream is kept for `resume` (and a running one after its last lease renewal). @default 600_000 */
+  readonly ttlMs?: number;
+  /**
+   * ms an instance's lease on a running generation lasts; it renews it every `leaseMs / 3`. A generation
+   * whose lease lapses (its instance died) ends for its readers with `event: error`, code 'abandoned'.
+   * @default 30_000
+   */
+  readonly leaseMs?: number;
+  /** Heartbeat comments on every body, in ms. @default none */
+  readonly heartbeatMs?: number;
+  /** The slow-client bound of every body (see `toServerSentEvents`). @default 4 MiB */
+  readonly maxBufferedBytes?: number;
+  /** Clock for leases, heartbeats and the abandonment checks. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Generations that outlive their clients, readable from any instance: see `resumableStreams`. */
+export interface ResumableStreams {
+  /**
+   * Starts a generation of `id` (subscribes `source`, which then runs to its end whatever the clients do)
+   * and resolves to its event stream from the start. When `id` is live (or finished and not yet expired),
+   * it joins that generation instead: `source` is not subscribed, no second model request is made.
+   * @throws {ResumableStreamError} 'invalid_id', 'store_unavailable' (nothing started then).
+   */
+  create<T>(id: string, source: Observable<T>): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * The event stream of `id` after `lastEventId` (the `Last-Event-ID` header; none = from the start): what
+   * the client missed, then the live events.
+   * @throws {ResumableStreamError} 'unknown_stream' (never created, or expired), 'invalid_event_id' (not a
+   * non-negative integer, or beyond the last event), 'store_unavailable'.
+   */
+  resume(id: string, lastEventId?: string | number | null): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * Stops the generation of `id` wherever it runs: its source is unsubscribed (the upstream request aborted),
+   * its readers get a final chunk with `finishReason: 'interrupted'` (for chunk streams) and `event: end`
+   * (`reason: 'stopped'`). Resolves `true`, or `false` when it had already finished. A client that merely
+   * disconnects stops nothing.
+   * @throws {ResumableStreamError} 'unknown_stream', 'store_unavailable'.
+   */
+  stop(id: string): Promise<boolean>;
+  /** The ids of the generations this instance runs. */
+  readonly running: ReadonlySet<string>;
+}
+
+const MAX_ID_LENGTH = 256;
+
+/**
+ * Resumable streams: a generation runs to its end even when its client goes away, any instance sharing the
+ * store replays what a reconnecting client missed and follows it live, and `stop` aborts it wherever it runs.
+ *
+ * ```
+ * source:     --a--b--c--d--F|        the generation (runs on the instance that created it)
+ * create():   --a--b-!                the client leaves: nothing stops
+ * resume(1):          (c)-d--(Fe|)    replays c (id 2), then follows live
+ * stop():     --a--S                  S = stop: the source is unsubscribed wherever it runs
+ * readers:    --a--(Fe|)              F = final chunk (interrupted), e = event: end (stopped)
+ * ```
+ *
+ * ## Examples
+ *
+ * ```ts
+ * const streams = resumableStreams({ store: redisStore({ url: process.env.REDIS_URL }) });
+ *
+ * app.post('/chat/:id', async (c) => {
+ *   const id = c.req.param('id');
+ *   const lastEventId = c.req.header('Last-Event-ID');
+ *   const body = lastEventId === undefined
+ *     ? await streams.create(id, agent.stream((await c.req.json()).prompt))
+ *     : await streams.resume(id, lastEventId);
+ *   return new Response(body, { headers: sseHeaders });
+ * });
+ * app.post('/chat/:id/stop', async (c) => c.json({ stopped: await streams.stop(c.req.param('id')) }));
+ * ```
+ *
+ * @param config The store, ttl, lease and body options.
+ */
+export function resumableStreams(config: ResumableStreamsConfig = {}): ResumableStreams {
+  assertObject('resumableStreams(config)', config);
+  const { ttlMs = 600_000, leaseMs = 30_000, scheduler = asyncScheduler } = config;
+  assertPositiveNumber('resumableStreams: ttlMs', ttlMs);
+  assertPositiveInteger('resumableStreams: leaseMs', leaseMs);
+  assertScheduler('resumableStreams: scheduler', scheduler);
+  const store = config.store ?? memoryStore({ scheduler });
+  assertObject('resumableStreams: store', store);
+  for (const method of ['claim', 'append', 'renew', 'info', 'read', 'requestStop', 'stopRequests'] as const) {
+    if (typeof store[method] !== 'function') throw new TypeError(`resumableStreams: store must be a StreamStore (memoryStore(), redisStore()): it has no ${method}()`);
+  }
+  const bodyOptions: SseBodyOptions = checkBodyConfig('resumableStreams', {
+    heartbeatMs: config.heartbeatMs,
+    maxBufferedBytes: config.maxBufferedBytes,
+    scheduler,
+  });
+  const lease: StoreLease = { leaseMs, ttlMs };
+  const owner = instanceId();
+  const running = new Map<string, Subscription>();
+
+  const run = <T>(id: string, source: Observable<T>): void => {
+    let stopped = false;
+    let lastSeq = -1;
+    let sawChunk = false;
+    const stop$ = store.stopRequests(id).pipe(
+      take(1),
+      map(() => (stopped = true)),
+    );
+    const frames$ = concat(
+      valueFrames(source.pipe(tap((value) => (sawChunk ||= isStreamChunk(value))))).pipe(takeUntil(stop$)),
+      defer(() => (stopped ? of(...stopFrames(sawChunk, scheduler)) : EMPTY)),
+    );
+    const appended$ = frames$.pipe(
+      map((frame): StoredEvent => ({ seq: ++lastSeq, type: frame.type, data: frame.data })),
+      concatMap((event) => store.append(id, event, lease)),
+    );
+    const generation = new Subscription();
+    running.set(id, generation);
+    const renewEvery = Math.max(1, Math.floor(leaseMs / 3));
+    generation.add(
+      interval(renewEvery, scheduler)
+        .pipe(
+          exhaustMap(() => store.renew(id, owner, lease)),
+          catchError(() => EMPTY),
+        )
+        .subscribe(),
+    );
+    generation.add(() => running.delete(id));
+    // A store failure mid-generation stops it, and with it the lease: readers see 'abandoned'.
+    generation.add(appended$.subscribe({ complete: () => generation.unsubscribe(), error: () => generation.unsubscribe() }));
+  };
+
+  const readerFrames = (id: string, afterSeq: number): Observable<SseFrame> => {
+    const events$ = store.read(id, afterSeq).pipe(
+      map((event): SseFrame => (event.type === 'data' ? { type: 'data', id: event.seq, data: event.data } : { type: event.type, data: event.data })),
+    );
+    const abandoned$ = interval(Math.max(1, Math.floor(leaseMs / 4)), scheduler).pipe(
+      exhaustMap(() => store.info(id)),
+      filter((info) => info !== undefined && !info.finished && !info.alive),
+      take(1),
+      map(() =>
+        errorFrame(
+          new ResumableStreamError(`The generation of ${JSON.stringify(id)} was abandoned: its instance stopped renewing its lease for ${leaseMs} ms`, {
+            code: 'abandoned',
+            streamId: id,
+          }),
+        ),
+      ),
+    );
+    return merge(events$, abandoned$).pipe(takeWhile((frame) => frame.type === 'data', true));
+  };
+
+  const call = async <R>(id: string, work: Observable<R>): Promise<R> => {
+    try {
+      return await firstValueFrom(work);
+    } catch (error) {
+      if (isAgenticraftError(error)) throw error;
+      throw new ResumableStreamError(`The stream store failed: ${(error as Error)?.message ?? String(error)}`, { code: 'store_unavailable', streamId: id, cause: error });
+    }
+  };
+
+  return {
+    async create<T>(id: string, source: Observable<T>): Promise<ReadableStream<Uint8Array>> {
+      checkId(id);
+      assertObservable('resumableStreams.create(id, source): source', source);
+      const claimed = await call(id, store.claim(id, owner, lease));
+      if (claimed === 'created') run(id, source);
+      return sseBody(readerFrames(id, -1), bodyOptions);
+    },
+    async resume(id: string, lastEventId?: string | number | null): Promise<ReadableStream<Uint8Array>> {
+      checkId(id);
+      const after = parseLastEventId(id, lastEventId);
+      const info = await call(id, store.info(id));
+      if (info === undefined) throw unknownStream(id);
+      if (after > info.lastDataSeq) {
+        throw new ResumableStreamError(`Last-Event-ID ${after} is beyond the last event of ${JSON.stringify(id)} (${info.lastDataSeq})`, {
+          code: 'invalid_event_id',
+          streamId: id,
+        });
+      }
+      return sseBody(readerFrames(id, after), bodyOptions);
+    },
+    async stop(id: string): Promise<boolean> {
+      checkId(id);
+      const info = await call(id, store.info(id));
+      if (info === undefined) throw unknownStream(id);
+      if (info.finished) return false;
+      await call(id, concat(store.requestStop(id, lease), of(true)));
+      return true;
+    },
+    get running(): ReadonlySet<string> {
+      return new Set(running.keys());
+    },
+  };
+}
+
+/** What readers get after a stop: a final chunk (for chunk streams), then `event: end` with reason 'stopped'. */
+function stopFrames(sawChunk: boolean, scheduler: SchedulerLike): SseFrame[] {
+  const end = endFrame('stopped');
+  if (!sawChunk) return [end];
+  const final = chunk('', { isFinal: true, metadata: { finishReason: 'interrupted', interruptedBy: 'stop' }, scheduler });
+  return [{ type: 'data', id: -1, data: valueJson(final) }, end];
+}
+
+function checkId(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || /[\u0000-\u001f]/.test(id)) {
+    throw new ResumableStreamError(`A stream id must be a non-empty string of at most ${MAX_ID_LENGTH} characters without control characters`, {
+      code: 'invalid_id',
+    });
+  }
+}
+
+function parseLastEventId(id: string, lastEventId: unknown): number {
+  if (lastEventId === undefined || lastEventId === null || lastEventId === '') return -1;
+  const text = typeof lastEventId === 'number' ? String(lastEventId) : lastEventId;
+  if (typeof text !== 'string' || !/^[0-9]{1,15}$/.test(text.trim())) {
+    throw new ResumableStreamError(`Last-Event-ID must be a non-negative integer, got ${JSON.stringify(String(text)).slice(0, 60)}`, {
+      code: 'invalid_event_id',
+      streamId: id,
+    });
+  }
+  return Number(text.trim());
+}
+
+function unknownStream(id: string): ResumableStreamError {
+  return new ResumableStreamError(`No stream with id ${JSON.stringify(id)}: it was never created, or it expired`, { code: 'unknown_stream', streamId: id });
+}
+
+function instanceId(): string {
+  const random = globalThis.crypto?.randomUUID?.();
+  return random ?? `${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+}

@@ -1,0 +1,169 @@
+/**
+ * resumableStreams on a real Redis: two instances ("two servers") sharing one redis-server — create on A,
+ * resume on B, stop from B aborts the upstream on A; abandoned, expiry, an unreachable Redis.
+ */
+import { Observable, concat, interval, map, of, take } from 'rxjs';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  SseParser,
+  chunk,
+  finalChunk,
+  isResumableStreamError,
+  redisStore,
+  resumableStreams,
+  type RedisStreamStore,
+  type ServerSentEvent,
+  type StreamChunk,
+} from '../src/index.js';
+import { REDIS_SERVER, serviceAvailable, startRedis, type RedisServer } from './helpers/services.js';
+
+const available = serviceAvailable('redis-server', REDIS_SERVER);
+
+function read(body: ReadableStream<Uint8Array>): { events: ServerSentEvent[]; done: Promise<void>; cancel: () => Promise<void> } {
+  const events: ServerSentEvent[] = [];
+  const parser = new SseParser((e) => events.push(e));
+  const reader = body.getReader();
+  const done = (async () => {
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) return;
+      parser.push(value);
+    }
+  })();
+  return { events, done, cancel: () => reader.cancel() };
+}
+const texts = (events: readonly ServerSentEvent[]): string =>
+  events
+    .filter((e) => e.type === 'message')
+    .map((e) => (JSON.parse(e.data) as StreamChunk).content)
+    .join('');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(5);
+  }
+}
+
+function model(n: number, ms: number): { source: Observable<StreamChunk>; subscribed: number; unsubscribed: number } {
+  const record = {
+    subscribed: 0,
+    unsubscribed: 0,
+    source: new Observable<StreamChunk>((subscriber) => {
+      record.subscribed++;
+      const sub = concat(
+        interval(ms).pipe(
+          take(n),
+          map((i) => chunk(`t${i} `)),
+        ),
+        of(finalChunk({ finishReason: 'stop' })),
+      ).subscribe(subscriber);
+      return () => {
+        record.unsubscribed++;
+        sub.unsubscribe();
+      };
+    }),
+  };
+  return record;
+}
+
+describe.skipIf(!available)('resumableStreams on Redis (two instances, one redis-server)', () => {
+  let redis: RedisServer;
+  const stores: RedisStreamStore[] = [];
+  const store = (prefix = 'test:'): RedisStreamStore => {
+    const s = redisStore({ url: redis.url, prefix, blockMs: 500 });
+    stores.push(s);
+    return s;
+  };
+  beforeAll(async () => {
+    redis = await startRedis(REDIS_SERVER!);
+  }, 15_000);
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await redis?.stop();
+  });
+
+  it('create on A, resume on B: the missed events, then live, no duplicates', async () => {
+    const a = resumableStreams({ store: store() });
+    const b = resumableStreams({ store: store() });
+    const m = model(8, 20);
+    const first = read(await a.create('r1', m.source));
+    await until(() => first.events.length >= 3);
+    await first.cancel(); // the client left
+    const lastId = first.events.filter((e) => e.type === 'message').at(-1)!.id!;
+    const second = read(await b.resume('r1', lastId));
+    await second.done;
+    const ids = [...first.events, ...second.events].filter((e) => e.type === 'message').map((e) => Number(e.id));
+    expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(texts(first.events) + texts(second.events)).toBe('t0 t1 t2 t3 t4 t5 t6 t7 ');
+    expect(second.events.at(-1)!.type).toBe('end');
+    expect(m.subscribed).toBe(1);
+    // A second create on B joins the finished generation: replays it, subscribes nothing.
+    const again = model(2, 1);
+    const joined = read(await b.create('r1', again.source));
+    await joined.done;
+    expect(again.subscribed).toBe(0);
+    expect(texts(joined.events)).toBe('t0 t1 t2 t3 t4 t5 t6 t7 ');
+  });
+
+  it('stop on B aborts the upstream running on A', async () => {
+    const a = resumableStreams({ store: store() });
+    const b = resumableStreams({ store: store() });
+    const m = model(1000, 10);
+    const reader = read(await a.create('r2', m.source));
+    await until(() => reader.events.length >= 2);
+    expect(await b.stop('r2')).toBe(true);
+    await until(() => m.unsubscribed === 1);
+    await reader.done;
+    expect(reader.events.at(-1)).toMatchObject({ type: 'end', data: '{"reason":"stopped"}' });
+    await until(() => a.running.size === 0);
+    expect(await b.stop('r2')).toBe(false);
+  });
+
+  it("typed errors, an abandoned generation ('abandoned' after leaseMs), and expiry after ttlMs", async () => {
+    const b = resumableStreams({ store: store(), leaseMs: 300, ttlMs: 400 });
+    const code = (p: Promise<unknown>): Promise<unknown> => p.then(
+      () => 'resolved',
+      (e: unknown) => (isResumableStreamError(e) ? e.code : e),
+    );
+    expect(await code(b.resume('never'))).toBe('unknown_stream');
+    // A generation whose instance is gone: the owner key exists, the lease lapses, no terminal event.
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    await client.set('test:{ghost}:owner', 'dead', { PX: 400 });
+    await client.xAdd('test:{ghost}:events', '0-1', { t: 'data', d: JSON.stringify(chunk('boo')) });
+    expect(await code(b.resume('ghost', '5'))).toBe('invalid_event_id');
+    const reader = read(await b.resume('ghost'));
+    await reader.done;
+    expect(reader.events.map((e) => e.type)).toEqual(['message', 'error']);
+    expect(JSON.parse(reader.events[1]!.data)).toMatchObject({ code: 'abandoned' });
+    await sleep(450);
+    expect(await code(b.resume('ghost'))).toBe('unknown_stream');
+    await client.quit();
+  });
+
+  it('works with a client the application made', async () => {
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    const shared = redisStore({ client, prefix: 'own:' });
+    stores.push(shared);
+    const streams = resumableStreams({ store: shared });
+    const reader = read(await streams.create('c1', model(3, 1).source));
+    await reader.done;
+    expect(texts(reader.events)).toBe('t0 t1 t2 ');
+    await shared.close();
+    await client.quit();
+  });
+
+  it('an unreachable Redis is a typed error at create, and nothing is started', async () => {
+    const dead = redisStore({ url: 'redis://127.0.0.1:1' });
+    stores.push(dead);
+    const streams = resumableStreams({ store: dead });
+    const m = model(3, 1);
+    const error = await streams.create('u', m.source).catch((e: unknown) => e);
+    expect(isResumableStreamError(error) && error.code).toBe('store_unavailable');
+    expect(m.subscribed).toBe(0);
+  });
+});

@@ -1,0 +1,217 @@
+/** resumableStreams with the memory store, in virtual time: create, join, resume, stop, abandoned, ttl. */
+import { EMPTY, NEVER, Observable, concat, interval, map, of, take } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  SseParser,
+  chunk,
+  finalChunk,
+  isResumableStreamError,
+  memoryStore,
+  resumableStreams,
+  type ServerSentEvent,
+  type StreamChunk,
+  type StreamStore,
+} from '../src/index.js';
+
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+function clock(): { scheduler: TestScheduler; advance: (ms: number) => Promise<void> } {
+  const scheduler = new TestScheduler(() => undefined);
+  return {
+    scheduler,
+    advance: async (ms: number) => {
+      const until = scheduler.now() + ms;
+      // In steps, so the bodies' reads (promises) run between the virtual events.
+      while (scheduler.now() < until) {
+        scheduler.maxFrames = Math.min(until, scheduler.now() + 50);
+        scheduler.flush();
+        scheduler.frame = scheduler.maxFrames;
+        await tick();
+      }
+    },
+  };
+}
+
+/** Reads an event-stream body in the background: `events` fills as it arrives, `done` resolves at its end. */
+function read(body: ReadableStream<Uint8Array>): { events: ServerSentEvent[]; done: Promise<void>; cancel: () => Promise<void> } {
+  const events: ServerSentEvent[] = [];
+  const parser = new SseParser((e) => events.push(e));
+  const reader = body.getReader();
+  const done = (async () => {
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) return;
+      parser.push(value);
+    }
+  })();
+  return { events, done, cancel: () => reader.cancel() };
+}
+
+const texts = (events: readonly ServerSentEvent[]): string =>
+  events
+    .filter((e) => e.type === 'message')
+    .map((e) => (JSON.parse(e.data) as StreamChunk).content)
+    .join('');
+
+/** `n` chunks 100 ms apart then a final one, counting subscriptions and unsubscriptions. */
+function model(scheduler: TestScheduler, n = 5): { source: Observable<StreamChunk>; subscribed: number; unsubscribed: number } {
+  const record = {
+    subscribed: 0,
+    unsubscribed: 0,
+    source: new Observable<StreamChunk>((subscriber) => {
+      record.subscribed++;
+      const sub = concat(
+        interval(100, scheduler).pipe(
+          take(n),
+          map((i) => chunk(`t${i} `, { scheduler })),
+        ),
+        of(finalChunk({ finishReason: 'stop' }, { scheduler })),
+      ).subscribe(subscriber);
+      return () => {
+        record.unsubscribed++;
+        sub.unsubscribe();
+      };
+    }),
+  };
+  return record;
+}
+
+describe('resumableStreams (memory store, virtual time)', () => {
+  it('a generation runs to its end when the client leaves; resume replays what it missed and follows live', async () => {
+    const { scheduler, advance } = clock();
+    const streams = resumableStreams({ scheduler });
+    const m = model(scheduler);
+    const first = read(await streams.create('chat-1', m.source));
+    await tick();
+    await advance(250); // t0 t1
+    expect(texts(first.events)).toBe('t0 t1 ');
+    await first.cancel(); // the client left: nothing stops
+    await advance(150); // t2
+    expect(m.unsubscribed).toBe(0);
+    expect(streams.running.has('chat-1')).toBe(true);
+    const second = read(await streams.resume('chat-1', first.events.at(-1)!.id));
+    await tick();
+    await advance(400);
+    await second.done;
+    expect(second.events.filter((e) => e.type === 'message').map((e) => e.id)).toEqual(['2', '3', '4', '5']);
+    expect(texts(second.events)).toBe('t2 t3 t4 ');
+    expect(second.events.at(-1)).toMatchObject({ type: 'end', data: '{"reason":"complete"}' });
+    expect(m.subscribed).toBe(1);
+    expect(streams.running.size).toBe(0);
+  });
+
+  it('a second create with a live id joins it: no second generation, the stream from its start', async () => {
+    const { scheduler, advance } = clock();
+    const streams = resumableStreams({ scheduler });
+    const a = model(scheduler, 3);
+    const b = model(scheduler, 3);
+    const one = read(await streams.create('c', a.source));
+    await tick();
+    await advance(150);
+    const two = read(await streams.create('c', b.source));
+    await tick();
+    await advance(400);
+    await Promise.all([one.done, two.done]);
+    expect(b.subscribed).toBe(0);
+    expect(texts(two.events)).toBe('t0 t1 t2 ');
+    expect(two.events.map((e) => e.type)).toEqual(one.events.map((e) => e.type));
+  });
+
+  it('any instance sharing the store resumes; a finished stream replays whole; it expires after ttlMs', async () => {
+    const { scheduler, advance } = clock();
+    const store = memoryStore({ scheduler });
+    const a = resumableStreams({ store, scheduler, ttlMs: 10_000 });
+    const b = resumableStreams({ store, scheduler, ttlMs: 10_000 });
+    const m = model(scheduler, 2);
+    void read(await a.create('x', m.source));
+    await tick();
+    await advance(300);
+    const replay = read(await b.resume('x'));
+    await replay.done;
+    expect(texts(replay.events)).toBe('t0 t1 ');
+    const tail = read(await b.resume('x', 1));
+    await tail.done;
+    expect(tail.events.map((e) => e.id ?? e.type)).toEqual(['2', 'end']);
+    await advance(10_001);
+    const expired = await b.resume('x').catch((e: unknown) => e);
+    expect(isResumableStreamError(expired) && expired.code).toBe('unknown_stream');
+  });
+
+  it('typed errors: unknown id, an id beyond the last event, garbage, a bad stream id', async () => {
+    const { scheduler, advance } = clock();
+    const streams = resumableStreams({ scheduler });
+    void read(await streams.create('y', model(scheduler, 2).source));
+    await tick();
+    await advance(150);
+    const code = (p: Promise<unknown>): Promise<unknown> => p.then(
+      () => 'resolved',
+      (e: unknown) => (isResumableStreamError(e) ? e.code : e),
+    );
+    expect(await code(streams.resume('nope'))).toBe('unknown_stream');
+    expect(await code(streams.resume('y', '7'))).toBe('invalid_event_id');
+    expect(await code(streams.resume('y', 'abc'))).toBe('invalid_event_id');
+    expect(await code(streams.resume('y', '-1'))).toBe('invalid_event_id');
+    expect(await code(streams.resume('y', '0'))).toBe('resolved');
+    expect(await code(streams.create('', EMPTY))).toBe('invalid_id');
+    expect(await code(streams.stop('nope'))).toBe('unknown_stream');
+    expect(() => resumableStreams({ leaseMs: 0 })).toThrow(/leaseMs/);
+    expect(() => resumableStreams({ ttlMs: -5 })).toThrow(/ttlMs/);
+  });
+
+  it('stop from another instance aborts the upstream where it runs; readers get an interrupted final chunk and the end', async () => {
+    const { scheduler, advance } = clock();
+    const store = memoryStore({ scheduler });
+    const a = resumableStreams({ store, scheduler });
+    const b = resumableStreams({ store, scheduler });
+    const m = model(scheduler, 50);
+    const reader = read(await a.create('s', m.source));
+    await tick();
+    await advance(250);
+    expect(await b.stop('s')).toBe(true);
+    expect(m.unsubscribed).toBe(1);
+    await reader.done;
+    const last = reader.events.filter((e) => e.type === 'message').at(-1)!;
+    expect(JSON.parse(last.data)).toMatchObject({ isFinal: true, metadata: { finishReason: 'interrupted' } });
+    expect(reader.events.at(-1)).toMatchObject({ type: 'end', data: '{"reason":"stopped"}' });
+    expect(await b.stop('s')).toBe(false);
+    expect(a.running.size).toBe(0);
+  });
+
+  it("a generation whose instance died ends for its readers with event: error, code 'abandoned', after leaseMs", async () => {
+    const { scheduler, advance } = clock();
+    const store = memoryStore({ scheduler });
+    let dead = false;
+    // Instance A's view of the store: once it "dies", none of its writes arrive.
+    const dying: StreamStore = {
+      ...store,
+      append: (id, event, lease) => (dead ? NEVER : store.append(id, event, lease)),
+      renew: (id, owner, lease) => (dead ? EMPTY : store.renew(id, owner, lease)),
+    };
+    const a = resumableStreams({ store: dying, scheduler, leaseMs: 1000 });
+    const b = resumableStreams({ store, scheduler, leaseMs: 1000 });
+    void read(await a.create('d', model(scheduler, 100).source));
+    await tick();
+    await advance(250);
+    dead = true;
+    const reader = read(await b.resume('d', 0));
+    await tick();
+    await advance(2000);
+    await reader.done;
+    const last = reader.events.at(-1)!;
+    expect(last.type).toBe('error');
+    expect(JSON.parse(last.data)).toMatchObject({ name: 'ResumableStreamError', code: 'abandoned', streamId: 'd' });
+  });
+
+  it('serves any JSON values, and an upstream error is the stored terminal event', async () => {
+    const { scheduler, advance } = clock();
+    const streams = resumableStreams({ scheduler });
+    const failing = concat(of({ type: 'step-start', step: 'a' }), new Observable<never>((s) => s.error(new Error('boom'))));
+    const reader = read(await streams.create('e', failing));
+    await tick();
+    await advance(10);
+    await reader.done;
+    expect(reader.events.map((e) => e.type)).toEqual(['message', 'error']);
+    expect(JSON.parse(reader.events[1]!.data)).toMatchObject({ name: 'StreamInterruptedError', message: 'Stream failed: boom' });
+  });
+});
