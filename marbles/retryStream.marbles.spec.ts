@@ -14,13 +14,16 @@
  * after a chunk went downstream: never resubscribes; the error passes on with its class kept and the partial
  * (a foreign error, not an AgenticraftError, becomes the cause of a StreamInterruptedError)
  */
-import { Observable, defer, type SchedulerLike } from 'rxjs';
+import { Observable, defer, map, type SchedulerLike } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chunk, finalChunk, type StreamChunk } from '../src/chunk.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
 import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
-import { retryStream } from '../src/operators/retryStream.js';
+import { overlapLength, retryStream } from '../src/operators/retryStream.js';
+import { collectResponse } from '../src/operators/collectResponse.js';
+import { resumable, type Delivered } from '../src/continuation.js';
+import fc from 'fast-check';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
 import { halfSpeedScheduler, partialOf, testScheduler } from './helpers.js';
 
@@ -443,5 +446,123 @@ describe('retryStream', () => {
         });
       });
     }
+  });
+});
+
+describe("retryStream({ afterContent: 'restart' | 'resume' })", () => {
+  const text = {
+    a: chunk('The quick', { timestamp: 0 }),
+    b: chunk(' brown', { timestamp: 0 }),
+    c: chunk('A new', { timestamp: 0 }),
+    d: chunk(' start', { timestamp: 0 }),
+    x: chunk(' brown fox', { timestamp: 0 }), // repeats ' brown', the end of what was delivered
+    y: chunk(' jumps', { timestamp: 0 }),
+    F: finalChunk({ finishReason: 'stop' }, { timestamp: 0 }),
+  };
+  const resetAt = (timestamp: number): StreamChunk => chunk('', { metadata: { reset: true }, timestamp });
+  const reset503 = new ProviderError('reset', { provider: 'mock', code: 'ECONNRESET' });
+  const withAttempts = (n: number): StreamChunk => finalChunk({ finishReason: 'stop', attempts: n }, { timestamp: 0 });
+
+  it("'restart': a reset chunk goes out before the new attempt's first chunk; collectors keep only the new text", () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const first = cold('-a-b-#', text, reset503);
+      const second = cold('10ms c 9ms d 9ms F|', text);
+      const result = attempts(first, second).pipe(retryStream({ afterContent: 'restart', delay: 1 }));
+      expectObservable(result).toBe('-a-b 12ms (Rc) 6ms d 9ms G|', { ...text, R: resetAt(16), G: withAttempts(2) });
+      expectSubscriptions(first.subscriptions).toBe('^----!');
+      expectSubscriptions(second.subscriptions).toBe('6ms ^ 30ms !');
+    });
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = attempts(cold('-a-b-#', text, reset503), cold('10ms c 9ms d 9ms F|', text)).pipe(
+        retryStream({ afterContent: 'restart', delay: 1 }),
+        collectResponse({ keepChunks: false }),
+        map((r) => [r.completeText, r.chunkCount, r.metadata['attempts']]),
+      );
+      expectObservable(result).toBe('37ms (r|)', { r: ['A new start', 3, 2] });
+    });
+  });
+
+  it("'restart' retries an idle timeout after content by default (a stalled stream)", () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const stalled = cold('-a 50ms b|', text).pipe(timeoutStream({ idle: 10 }));
+      const fresh = cold('10ms c 9ms d 9ms F|', text);
+      const result = attempts(stalled, fresh).pipe(retryStream({ afterContent: 'restart', delay: 1 }));
+      expectObservable(result).toBe('-a 20ms (Rc) 6ms d 9ms G|', { ...text, R: resetAt(22), G: withAttempts(2) });
+    });
+  });
+
+  it("'resume': the continuation gets what was delivered and the repeated overlap is dropped", () => {
+    const asked: Delivered[] = [];
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const original = cold('-a-b-#', text, reset503);
+      const continued = cold('10ms x 9ms y 9ms F|', text);
+      const source = resumable(original, (delivered) => {
+        asked.push(delivered);
+        return continued;
+      });
+      const fox = chunk(' fox', { timestamp: 0 });
+      // ' brown fox' is held until enough text arrived to tell the overlap, then goes out as ' fox'.
+      expectObservable(source.pipe(retryStream({ afterContent: 'resume', delay: 1 }))).toBe('-a-b 22ms (zy) 6ms G|', { ...text, z: fox, G: withAttempts(2) });
+      expectSubscriptions(original.subscriptions).toBe('^----!');
+      expectSubscriptions(continued.subscriptions).toBe('6ms ^ 30ms !');
+    });
+    expect(asked).toEqual([{ text: 'The quick brown', chunks: 2 }]);
+  });
+
+  it("'resume' still resumes through timeoutStream (the library's operators keep the continuation)", () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = resumable(cold('-a-b 50ms |', text), () => cold('-y-(F|)', text));
+      const result = source.pipe(timeoutStream({ idle: 10 }), retryStream({ afterContent: 'resume', delay: 1 }));
+      expectObservable(result).toBe('-a-b 13ms (yG|)', { ...text, G: withAttempts(2) });
+    });
+  });
+
+  it("'resume' on a stream without a continuation is a TypeError at subscription naming the fix", () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a|', text);
+      expectObservable(source.pipe(retryStream({ afterContent: 'resume' }))).toBe(
+        '#',
+        undefined,
+        new TypeError(
+          "retryStream({ afterContent: 'resume' }): this stream cannot resume — only provider and agent streams carry a continuation, " +
+            "and an operator from outside agenticraft-rx between them and retryStream drops it; use afterContent: 'restart'",
+        ),
+      );
+      expectSubscriptions(source.subscriptions).toBe([]);
+      // A foreign operator in between drops the continuation.
+      const foreign = resumable(cold('-a|', text), () => cold('|')).pipe(map((c) => c));
+      expectObservable(foreign.pipe(retryStream({ afterContent: 'resume' }))).toBe('#', undefined, new TypeError('x'.replace('x', "retryStream({ afterContent: 'resume' }): this stream cannot resume — only provider and agent streams carry a continuation, and an operator from outside agenticraft-rx between them and retryStream drops it; use afterContent: 'restart'")));
+    });
+  });
+
+  it('after the last retry, the error carries what the consumer holds', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const result = attempts(cold('-a-#', text, reset503), cold('10ms c 9ms #', text, reset503)).pipe(retryStream({ count: 1, afterContent: 'restart', delay: 1 }));
+      const expected = reset503.withPartialResponse(partialOf({ c: text.c }, 'c'));
+      expectObservable(result).toBe('-a- 11ms (Rc) 6ms #', { ...text, R: resetAt(14) }, expected);
+    });
+  });
+
+  it('rejects an unknown afterContent at call time', () => {
+    expect(() => retryStream({ afterContent: 'maybe' as 'never' })).toThrow(/^retryStream: afterContent must be one of 'never', 'restart', 'resume'/);
+  });
+});
+
+describe('overlapLength (what a resumed answer repeats)', () => {
+  it('finds the longest overlap of at least 4 characters, for any cut point and overlap (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 0, maxLength: 60 }), fc.string({ maxLength: 40 }), fc.integer({ min: 0, max: 60 }), (answer, rest, cutAt) => {
+        const cut = Math.min(cutAt, answer.length);
+        const delivered = answer.slice(0, cut);
+        const repeat = fc.sample(fc.integer({ min: 0, max: delivered.length }), 1)[0]!;
+        const continued = delivered.slice(delivered.length - repeat) + rest;
+        const k = overlapLength(delivered, continued);
+        // What is dropped really is a repeat, and dropping it never loses the continuation's own text.
+        expect(delivered.endsWith(continued.slice(0, k))).toBe(true);
+        if (repeat >= 4) expect(k).toBeGreaterThanOrEqual(repeat);
+        expect(k === 0 || k >= 4).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

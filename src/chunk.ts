@@ -133,6 +133,8 @@ export interface ChunkMetadata {
   readonly toolResults?: readonly ToolResult[];
   /** On an agent's final chunk after tool rounds: how many rounds of tool calls ran. */
   readonly toolRounds?: number;
+  /** On the final chunk of a stream retryStream restarted or resumed (`afterContent`): how many attempts it took. */
+  readonly attempts?: number;
   /** On the final chunk of a stream `interruptAfter` or a `StreamingManager` stopped (`finishReason: 'interrupted'`): why. */
   readonly interruptedBy?: InterruptReason;
   /** Added by `streamMetrics`: the stream's progress up to this chunk. */

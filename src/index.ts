@@ -63,13 +63,17 @@ export type {
   OllamaModelOptions,
 } from './providers/ollama.js';
 export { createProvider, providerForModel, PROVIDER_NAMES } from './providers/byName.js';
+export { fallbackProvider, hedgedProvider } from './providers/fallback.js';
+export type { FallbackProviderConfig, HedgedProviderConfig } from './providers/fallback.js';
 export type { ProviderName, ProviderSettings } from './providers/byName.js';
 
 // Operators
 export { timeoutStream } from './operators/timeoutStream.js';
 export type { TimeoutStreamConfig } from './operators/timeoutStream.js';
-export { retryStream, isRetryableStreamError } from './operators/retryStream.js';
-export type { RetryStreamConfig } from './operators/retryStream.js';
+export { retryStream, isRetryableStreamError, isRetryableAfterContent } from './operators/retryStream.js';
+export type { RetryStreamConfig, AfterContent } from './operators/retryStream.js';
+export { resumable, continuationOf, keepContinuation } from './continuation.js';
+export type { Continuation, Delivered, ResumableStream } from './continuation.js';
 export { collectResponse } from './operators/collectResponse.js';
 export type { CollectResponseConfig } from './operators/collectResponse.js';
 export { bufferChunks } from './operators/bufferChunks.js';

@@ -88,8 +88,15 @@ export class StreamingResponse {
     return this.endTime === undefined ? undefined : this.endTime - this.startTime;
   }
 
+  /**
+   * Adds a chunk: its text to `completeText`, its thinking to `thinking`, and — from the final chunk — usage,
+   * finish reason and tool calls. A reset chunk (`metadata.reset: true`) discards everything held so far.
+   * @throws {TypeError} for a value that is not a chunk.
+   */
   addChunk(chunk: StreamChunk): this {
     assertStreamChunk('StreamingResponse.addChunk', chunk);
+    // A restarted attempt begins (retryStream's 'restart'): what was accumulated is superseded.
+    if (chunk.metadata.reset === true) return this.#reset();
     if (this.#count === 0) {
       const { provider, model } = chunk.metadata;
       if (provider !== undefined || model !== undefined) this.metadata = { provider, model };
@@ -139,6 +146,22 @@ export class StreamingResponse {
       toolCalls: this.toolCalls,
       metadata: this.metadata,
     };
+  }
+
+  /** Forgets the text, chunks, counters and final metadata; the start time stays. */
+  #reset(): this {
+    this.#chunks.length = 0;
+    this.#text = '';
+    this.#rope = '';
+    this.#ropePieces = 0;
+    this.#thinking = '';
+    this.#count = 0;
+    this.metadata = {};
+    delete this.usage;
+    delete this.finishReason;
+    this.toolCalls = NO_TOOL_CALLS;
+    delete this.endTime;
+    return this;
   }
 
   #flattenRope(): void {

@@ -82,6 +82,8 @@ export function toolLoop(config: ToolLoopConfig): Turn {
               return;
             }
             // A final chunk may carry text too (e.g. after bufferChunks): it belongs to the answer.
+            // A reset chunk (a provider that restarted its answer) supersedes the round's text so far.
+            if (c.metadata.reset === true) text = '';
             text += c.content;
             if (!c.isFinal) {
               subscriber.next(c);

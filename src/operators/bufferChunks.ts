@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { assertStreamChunk, type ChunkMetadata, type StreamChunk, type ToolCallDelta } from '../chunk.js';
 import { Forwarder } from './forwarder.js';
+import { keepContinuation } from '../continuation.js';
 import { assertObject, assertOneOf, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
 import { scheduleAfter } from '../longTimers.js';
@@ -93,7 +94,7 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
   const { count, time, chars, boundary, scheduler } = resolveConfig(config);
   const boundaryOnly = boundary !== undefined && count === undefined && time === undefined && chars === undefined;
 
-  return (source) =>
+  return keepContinuation((source: Observable<StreamChunk>) =>
     new Observable<StreamChunk>((subscriber) => {
       let held: StreamChunk[] = [];
       /** Characters held. */
@@ -198,6 +199,13 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
           (value) => {
             try {
               assertStreamChunk('bufferChunks', value);
+              // A restarted attempt begins: what is held belongs to the superseded one — dropped, not sent.
+              if (value.metadata.reset === true) {
+                stopTimer();
+                reset();
+                subscriber.next(value);
+                return;
+              }
               // An event of its own (an agent's tool result, say): never merged.
               if (value.metadata.standalone === true && !value.isFinal) {
                 flushAll();
@@ -242,7 +250,8 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
         stopTimer();
         upstream.unsubscribe();
       };
-    });
+    }),
+  );
 }
 
 function resolveConfig(config: number | BufferChunksConfig): BufferChunksConfig & { scheduler: SchedulerLike } {

@@ -18,6 +18,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { assertStreamChunk, chunk, type ChunkMetadata, type InterruptReason, type StreamChunk } from '../chunk.js';
+import { keepContinuation } from '../continuation.js';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import {
   assertFunction,
@@ -134,7 +135,7 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
   if (notifier !== undefined) triggers.push(from(notifier).pipe(map(() => notifierReason)));
   if (time !== undefined && time !== Infinity) triggers.push(longTimer(time, scheduler).pipe(map((): InterruptReason => 'time')));
 
-  return (source) =>
+  return keepContinuation((source: Observable<StreamChunk>) =>
     defer(() => {
       // The text is held only when something reads it (the error's partial response, `when`), so a
       // long stream through the default 'complete' mode costs constant memory.
@@ -150,6 +151,12 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
       const goesOn = (value: StreamChunk): boolean => {
         assertStreamChunk('interruptAfter', value);
         partial?.addChunk(value);
+        if (value.metadata.reset === true) {
+          // A restarted attempt begins: the counts start over; the reset chunk itself passes and counts nothing.
+          length = 0;
+          count = 0;
+          return true;
+        }
         if (value.metadata.provider !== undefined) provider = value.metadata.provider;
         if (value.metadata.model !== undefined) model = value.metadata.model;
         if (value.isFinal) finalPassed = true;
@@ -180,7 +187,8 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
       // signal, a notifier that emits on subscription) stops the stream before its request is made.
       const stopped = triggers.length === 0 ? source : source.pipe(takeUntil(merge(...triggers).pipe(tap((r) => (reason = r)))));
       return concat(stopped.pipe(takeWhile(goesOn, true)), ending);
-    });
+    }),
+  );
 }
 
 function resolveConfig(config: number | InterruptAfterConfig): InterruptAfterConfig & {

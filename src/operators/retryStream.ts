@@ -1,9 +1,11 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import type { StreamChunk } from '../chunk.js';
+import { continuationOf, keepContinuation } from '../continuation.js';
+import { mergeObjects } from '../mergeObjects.js';
+import { chunk, type StreamChunk } from '../chunk.js';
 import { isProviderError } from '../errors/ProviderError.js';
 import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
-import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertScheduler } from '../optionChecks.js';
+import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertOneOf, assertScheduler } from '../optionChecks.js';
 import { Forwarder } from './forwarder.js';
 import { trackChunk } from './trackChunk.js';
 import { StreamingResponse } from '../response.js';
@@ -42,9 +44,23 @@ export interface RetryStreamConfig {
    * overloaded), or a `StreamTimeoutError` in phase 'first'.
    */
   readonly retryIf?: (error: unknown, retryCount: number) => boolean;
+  /**
+   * What to do when the stream fails after content went downstream. `'never'`: pass the error on (its class
+   * kept) with the partial response. `'restart'`: start the stream again — one reset chunk (`content: ''`,
+   * `metadata.reset: true`) goes out before the new attempt's first chunk, so every accumulator downstream
+   * discards the superseded text. `'resume'`: continue the answer from what was delivered (provider and agent
+   * streams only; the repeated overlap is dropped). With `'restart'` and `'resume'` the default `retryIf` also
+   * retries an idle timeout. The final chunk of a stream that needed more than one attempt carries
+   * `metadata.attempts`.
+   * @default 'never'
+   */
+  readonly afterContent?: AfterContent;
   /** Timer for the backoff waits. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
+
+/** How {@link retryStream} handles a failure after content: see {@link RetryStreamConfig.afterContent}. */
+export type AfterContent = 'never' | 'restart' | 'resume';
 
 /**
  * Resubscribes to a chunk stream that failed before delivering anything, with exponential backoff, honouring
@@ -115,28 +131,66 @@ export interface RetryStreamConfig {
  * @throws {TypeError | RangeError} at call time when an option is invalid.
  */
 export function retryStream<T extends StreamChunk>(config: number | RetryStreamConfig = {}): MonoTypeOperatorFunction<T> {
-  const { count, retryIf, scheduler, wait } = resolveConfig(config);
+  const { count, retryIf, scheduler, wait, afterContent } = resolveConfig(config);
 
-  return (source) =>
+  return keepContinuation((source: Observable<T>) =>
     new Observable<T>((subscriber) => {
+      const continuation = afterContent === 'resume' ? continuationOf(source) : undefined;
+      if (afterContent === 'resume' && continuation === undefined) {
+        subscriber.error(
+          new TypeError(
+            "retryStream({ afterContent: 'resume' }): this stream cannot resume — only provider and agent streams carry a continuation, " +
+              "and an operator from outside agenticraft-rx between them and retryStream drops it; use afterContent: 'restart'",
+          ),
+        );
+        return undefined;
+      }
       let failures = 0;
+      let attempts = 0;
       let upstream: Subscription | undefined;
       let backoff: Subscription | undefined;
+      /** What the subscriber holds now (since the last reset): the partial response of the final error, what a resume continues. */
+      const delivered = new StreamingResponse({ keepChunks: false, scheduler });
+      /** A restart is pending: the next attempt's first chunk is preceded by a reset chunk. */
+      let resetBeforeNext = false;
+
+      const deliver = (value: T): void => {
+        if (value.isFinal && attempts > 1 && afterContent !== 'never') value = { ...value, metadata: mergeObjects(value.metadata, { attempts }) };
+        delivered.addChunk(value);
+        subscriber.next(value);
+      };
 
       const subscribeToSource = (): void => {
         backoff = undefined;
-        // Only what this attempt delivered: a retry starts over before any chunk, so nothing else can be in it.
+        attempts++;
+        // Only what this attempt delivered: an error before any chunk of it can be retried as it is.
         const partial = new StreamingResponse({ keepChunks: false, scheduler });
-        const subscription = source.subscribe(
+        const resuming = continuation !== undefined && delivered.chunkCount > 0;
+        const attempt$ = resuming ? continuation({ text: delivered.completeText, chunks: delivered.chunkCount }) : source;
+        const trim = resuming ? overlapTrimmer<T>(delivered.completeText) : undefined;
+        const emit = (value: T): void => {
+          if (resetBeforeNext) {
+            resetBeforeNext = false;
+            deliver(resetChunk(scheduler) as T);
+          }
+          deliver(value);
+        };
+        const subscription = attempt$.subscribe(
           new Forwarder<T>(
             (value) => {
-              if (trackChunk(partial, value, subscriber, 'retryStream')) subscriber.next(value);
+              if (!trackChunk(partial, value, subscriber, 'retryStream')) return;
+              if (trim === undefined) emit(value);
+              else for (const out of trim.next(value)) emit(out);
             },
             (error) => {
-              if (partial.chunkCount > 0) failAfterContent(error, partial);
+              if (trim !== undefined) for (const out of trim.flush()) emit(out);
+              if (partial.chunkCount > 0) failAfterContent(error);
               else retryOrFail(error);
             },
-            () => subscriber.complete(),
+            () => {
+              if (trim !== undefined) for (const out of trim.flush()) emit(out);
+              subscriber.complete();
+            },
           ),
         );
         // The result may have been unsubscribed while this attempt was still subscribing (a synchronous chunk).
@@ -144,9 +198,14 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         else upstream = subscription;
       };
 
-      /** Content reached the user: never restart. A future `afterContent: 'restart' | 'resume'` branches here. */
-      const failAfterContent = (error: unknown, partial: StreamingResponse): void => {
-        subscriber.error(withPartialResponse(error, partial.end()));
+      /** Content reached the user: pass the error on ('never'), or start again ('restart') or go on ('resume'). */
+      const failAfterContent = (error: unknown): void => {
+        if (afterContent === 'never') {
+          subscriber.error(withPartialResponse(error, delivered.end()));
+          return;
+        }
+        if (afterContent === 'restart') resetBeforeNext = true;
+        retryOrFail(error);
       };
 
       const retryOrFail = (error: unknown): void => {
@@ -158,7 +217,7 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
           subscriber.error(thrown);
           return;
         }
-        if (ms === undefined) subscriber.error(error);
+        if (ms === undefined) subscriber.error(delivered.chunkCount > 0 ? withPartialResponse(error, delivered.end()) : error);
         // Always through the scheduler, even for 0 ms: the failed attempt is torn down before the next starts.
         // `retryIf` or `delay` may have unsubscribed the result meanwhile.
         else if (!subscriber.closed) backoff = scheduleAfter(scheduler, ms, subscribeToSource);
@@ -170,11 +229,72 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         backoff?.unsubscribe();
         upstream?.unsubscribe();
       };
-    });
+    }),
+  );
+}
+
+/** The chunk that tells every accumulator downstream to discard what it holds: a restarted attempt begins. */
+function resetChunk(scheduler: SchedulerLike): StreamChunk {
+  return chunk('', { metadata: { reset: true }, scheduler });
+}
+
+/**
+ * The longest overlap looked for between the end of what was delivered and the start of a continuation: a
+ * continuation's first characters are held until this many arrived (models repeat a few words, not paragraphs).
+ */
+const MAX_OVERLAP = 64;
+/** Shorter overlaps are taken as chance, not as a repeat. */
+const MIN_OVERLAP = 4;
+
+/**
+ * The length of the longest overlap (at least {@link MIN_OVERLAP} characters) between the end of `delivered`
+ * and the start of `continued`: models often repeat the last words of a cut answer when asked to go on.
+ */
+export function overlapLength(delivered: string, continued: string): number {
+  for (let k = Math.min(delivered.length, continued.length, MAX_OVERLAP); k >= MIN_OVERLAP; k--) {
+    if (delivered.endsWith(continued.slice(0, k))) return k;
+  }
+  return 0;
+}
+
+/**
+ * Holds a continuation's first chunks until enough text arrived to tell whether it repeats the end of what was
+ * delivered, then drops the repeat and lets everything through.
+ */
+function overlapTrimmer<T extends StreamChunk>(delivered: string): { next(value: T): T[]; flush(): T[] } {
+  const enough = Math.min(delivered.length, MAX_OVERLAP);
+  let held: T[] | undefined = [];
+  let heldText = '';
+  const release = (): T[] => {
+    if (held === undefined) return [];
+    let drop = overlapLength(delivered, heldText);
+    const out: T[] = [];
+    for (const value of held) {
+      if (drop > 0 && value.content.length > 0) {
+        const cut = Math.min(drop, value.content.length);
+        drop -= cut;
+        const rest = value.content.slice(cut);
+        if (rest === '' && !value.isFinal) continue; // only repeated text: nothing left to say
+        out.push({ ...value, content: rest });
+      } else out.push(value);
+    }
+    held = undefined;
+    return out;
+  };
+  return {
+    next(value) {
+      if (held === undefined) return [value];
+      held.push(value);
+      heldText += value.content;
+      return heldText.length >= enough || value.isFinal ? release() : [];
+    },
+    flush: release,
+  };
 }
 
 interface ResolvedRetryConfig {
   readonly count: number;
+  readonly afterContent: AfterContent;
   readonly retryIf: (error: unknown, retryCount: number) => boolean;
   readonly scheduler: SchedulerLike;
   /** ms to wait before retry number `retryCount`. */
@@ -187,7 +307,9 @@ function resolveConfig(config: number | RetryStreamConfig): ResolvedRetryConfig 
     return resolveConfig({ count: config });
   }
   assertObject('retryStream: config', config);
-  const { count = 3, delay = 1000, maxDelay = 30_000, jitter = false, retryIf = isRetryableStreamError, scheduler = asyncScheduler } = config;
+  const { count = 3, delay = 1000, maxDelay = 30_000, jitter = false, afterContent = 'never', scheduler = asyncScheduler } = config;
+  assertOneOf('retryStream: afterContent', afterContent, ['never', 'restart', 'resume'] as const);
+  const retryIf = config.retryIf ?? (afterContent === 'never' ? isRetryableStreamError : isRetryableAfterContent);
   assertNonNegativeInteger('retryStream: count', count);
   if (typeof delay === 'function') assertFunction('retryStream: delay', delay);
   else assertNonNegativeNumber('retryStream: delay', delay);
@@ -209,7 +331,7 @@ function resolveConfig(config: number | RetryStreamConfig): ResolvedRetryConfig 
     return jitterFraction > 0 ? ms * (1 - jitterFraction * Math.random()) : ms;
   };
 
-  return { count, retryIf, scheduler, wait };
+  return { count, retryIf, scheduler, wait, afterContent };
 }
 
 function resolveJitter(jitter: boolean | number): number {
@@ -229,6 +351,11 @@ function isWait(ms: number | undefined): ms is number {
  * The default `retryIf`: a retryable `ProviderError` (network failure, 408, 409, 429, 5xx, overloaded), or a
  * `StreamTimeoutError` before the first chunk. Call it from a custom `retryIf` to extend the default.
  */
+/** The default `retryIf` of the 'restart' and 'resume' modes: {@link isRetryableStreamError}, or an idle timeout (a stalled stream). */
+export function isRetryableAfterContent(error: unknown): boolean {
+  return isRetryableStreamError(error) || (isStreamTimeoutError(error) && error.phase === 'idle');
+}
+
 export function isRetryableStreamError(error: unknown): boolean {
   return (isProviderError(error) && error.retryable) || (isStreamTimeoutError(error) && error.phase === 'first');
 }

@@ -1,5 +1,6 @@
-import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, map, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { assertStreamChunk, type ChunkMetadata, type StreamChunk, type StreamMetrics } from '../chunk.js';
+import { keepContinuation } from '../continuation.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
 
@@ -55,7 +56,7 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
   const { scheduler = asyncScheduler } = config;
   assertScheduler('streamMetrics: scheduler', scheduler);
 
-  return (source) =>
+  return keepContinuation((source: Observable<StreamChunk>) =>
     defer(() => {
       const start = scheduler.now();
       let firstAt: number | undefined;
@@ -65,6 +66,8 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
         map((value): ChunkWithMetrics => {
           assertStreamChunk('streamMetrics', value);
           const now = scheduler.now();
+          // A restarted attempt begins: the counts start over (time still runs from the subscription).
+          if (value.metadata.reset === true) chunks = chars = 0;
           firstAt ??= now;
           chunks++;
           chars += value.content.length;
@@ -83,5 +86,6 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
           return { ...value, metadata: mergeObjects(value.metadata, { metrics }) };
         }),
       );
-    });
+    }),
+  );
 }

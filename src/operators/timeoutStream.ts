@@ -1,5 +1,6 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
+import { keepContinuation } from '../continuation.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutError.js';
 import { assertLimit, assertObject, assertScheduler } from '../optionChecks.js';
 import { MAX_TIMER_MS } from '../longTimers.js';
@@ -92,7 +93,7 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
   // Before the first chunk, `first` applies; without it `idle` does (still reported as phase 'first').
   const firstMs = first ?? idle;
 
-  return (source) =>
+  return keepContinuation((source: Observable<T>) =>
     new Observable<T>((subscriber) => {
       const start = scheduler.now();
       const partial = new StreamingResponse({ keepChunks: false, startTime: start, scheduler });
@@ -170,7 +171,8 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
         watchdog?.unsubscribe();
         upstream.unsubscribe();
       };
-    });
+    }),
+  );
 }
 
 interface Deadline {
