@@ -5,40 +5,19 @@
  */
 import 'zone.js';
 import '@angular/compiler';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
-  ApplicationModule,
-  ErrorHandler,
-  NgModule,
   NgZone,
-  platformCore,
   provideZoneChangeDetection,
   signal,
-  ɵINJECTOR_SCOPE as INJECTOR_SCOPE,
 } from '@angular/core';
-import { TestBed, TestComponentRenderer } from '@angular/core/testing';
+import { TestBed } from '@angular/core/testing';
+import { useTestBed } from './helpers/angularTestBed.js';
 import { tap } from 'rxjs';
 import { mockStream } from '../src/providers/mock.js';
 import { chatResource, completionResource } from '../src/angular/index.js';
 
-const NoDomTestingModule = NgModule({
-  imports: [ApplicationModule],
-  providers: [
-    { provide: ErrorHandler, useClass: ErrorHandler },
-    { provide: INJECTOR_SCOPE, useValue: 'root' },
-    { provide: TestComponentRenderer, useClass: TestComponentRenderer },
-  ],
-})(class NoDomTestingModule {});
-
-beforeAll(() => {
-  TestBed.initTestEnvironment(NoDomTestingModule, platformCore(), { teardown: { destroyAfterEach: true } });
-});
-beforeEach(() => {
-  TestBed.configureTestingModule({ providers: [provideZoneChangeDetection({ eventCoalescing: true })] });
-});
-afterEach(() => {
-  TestBed.resetTestingModule();
-});
+useTestBed(() => [provideZoneChangeDetection({ eventCoalescing: true })]);
 
 describe('with zone.js (provideZoneChangeDetection)', () => {
   it('completionResource streams, a new prompt cancels, stop() keeps the partial text', async () => {

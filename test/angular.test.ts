@@ -9,20 +9,16 @@
  * ErrorHandler, ApplicationModule, the root injector scope), since nothing here renders.
  */
 import '@angular/compiler';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
-  ApplicationModule,
   createEnvironmentInjector,
   EnvironmentInjector,
-  ErrorHandler,
   Injector,
-  NgModule,
-  platformCore,
   provideZonelessChangeDetection,
   signal,
-  ɵINJECTOR_SCOPE as INJECTOR_SCOPE,
 } from '@angular/core';
-import { TestBed, TestComponentRenderer } from '@angular/core/testing';
+import { TestBed } from '@angular/core/testing';
+import { useTestBed } from './helpers/angularTestBed.js';
 import { rxResource } from '@angular/core/rxjs-interop';
 import { defaultIfEmpty, Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -39,24 +35,7 @@ import { chatResource, completionResource } from '../src/angular/index.js';
 import { hang, sse, useWireServer } from './helpers/wireServer.js';
 import { abortedWithin } from './helpers/streams.js';
 
-const NoDomTestingModule = NgModule({
-  imports: [ApplicationModule],
-  providers: [
-    { provide: ErrorHandler, useClass: ErrorHandler },
-    { provide: INJECTOR_SCOPE, useValue: 'root' },
-    { provide: TestComponentRenderer, useClass: TestComponentRenderer }, // renders nothing: no DOM here
-  ],
-})(class NoDomTestingModule {});
-
-beforeAll(() => {
-  TestBed.initTestEnvironment(NoDomTestingModule, platformCore(), { teardown: { destroyAfterEach: true } });
-});
-beforeEach(() => {
-  TestBed.configureTestingModule({ providers: [provideZonelessChangeDetection()] });
-});
-afterEach(() => {
-  TestBed.resetTestingModule();
-});
+useTestBed(() => [provideZonelessChangeDetection()]);
 
 /** Runs Angular's effects (the resource's loader) and lets the microtasks after them settle. */
 async function settle(): Promise<void> {

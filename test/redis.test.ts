@@ -6,38 +6,19 @@ import { Observable, concat, interval, map, of, take } from 'rxjs';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SseParser,
   chunk,
   finalChunk,
   isResumableStreamError,
   redisStore,
   resumableStreams,
   type RedisStreamStore,
-  type ServerSentEvent,
   type StreamChunk,
 } from '../src/index.js';
+import { read, texts } from './helpers/sseRead.js';
 import { REDIS_SERVER, serviceAvailable, startRedis, type RedisServer } from './helpers/services.js';
 
 const available = serviceAvailable('redis-server', REDIS_SERVER);
 
-function read(body: ReadableStream<Uint8Array>): { events: ServerSentEvent[]; done: Promise<void>; cancel: () => Promise<void> } {
-  const events: ServerSentEvent[] = [];
-  const parser = new SseParser((e) => events.push(e));
-  const reader = body.getReader();
-  const done = (async () => {
-    for (;;) {
-      const { done: end, value } = await reader.read();
-      if (end) return;
-      parser.push(value);
-    }
-  })();
-  return { events, done, cancel: () => reader.cancel() };
-}
-const texts = (events: readonly ServerSentEvent[]): string =>
-  events
-    .filter((e) => e.type === 'message')
-    .map((e) => (JSON.parse(e.data) as StreamChunk).content)
-    .join('');
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until(check: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

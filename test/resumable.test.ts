@@ -3,16 +3,15 @@ import { EMPTY, NEVER, Observable, concat, interval, map, of, take } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
-  SseParser,
   chunk,
   finalChunk,
   isResumableStreamError,
   memoryStore,
   resumableStreams,
-  type ServerSentEvent,
   type StreamChunk,
   type StreamStore,
 } from '../src/index.js';
+import { read, texts } from './helpers/sseRead.js';
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -34,25 +33,6 @@ function clock(): { scheduler: TestScheduler; advance: (ms: number) => Promise<v
 }
 
 /** Reads an event-stream body in the background: `events` fills as it arrives, `done` resolves at its end. */
-function read(body: ReadableStream<Uint8Array>): { events: ServerSentEvent[]; done: Promise<void>; cancel: () => Promise<void> } {
-  const events: ServerSentEvent[] = [];
-  const parser = new SseParser((e) => events.push(e));
-  const reader = body.getReader();
-  const done = (async () => {
-    for (;;) {
-      const { done: end, value } = await reader.read();
-      if (end) return;
-      parser.push(value);
-    }
-  })();
-  return { events, done, cancel: () => reader.cancel() };
-}
-
-const texts = (events: readonly ServerSentEvent[]): string =>
-  events
-    .filter((e) => e.type === 'message')
-    .map((e) => (JSON.parse(e.data) as StreamChunk).content)
-    .join('');
 
 /** `n` chunks 100 ms apart then a final one, counting subscriptions and unsubscriptions. */
 function model(scheduler: TestScheduler, n = 5): { source: Observable<StreamChunk>; subscribed: number; unsubscribed: number } {
