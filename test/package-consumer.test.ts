@@ -141,7 +141,12 @@ beforeAll(async () => {
   if (build.code !== 0) throw new Error(`tsup failed (${build.code}):\n${build.output}`);
   await cp(join(ROOT, 'package.json'), join(pkg, 'package.json'));
 
-  for (const name of INSTALLED) await symlink(join(ROOT, 'node_modules', name), join(consumer, 'node_modules', name), 'dir');
+  // What npm installs with the package: its own dependencies (scoped names need their scope folder).
+  const own = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  for (const name of [...INSTALLED, ...Object.keys(own.dependencies ?? {})]) {
+    if (name.includes('/')) await mkdir(join(consumer, 'node_modules', name.split('/')[0]!), { recursive: true });
+    await symlink(join(ROOT, 'node_modules', name), join(consumer, 'node_modules', name), 'dir');
+  }
   await writeFile(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   await writeFile(join(consumer, 'esm.ts'), CONSUMER_ESM);
   await writeFile(join(consumer, 'cjs.cts'), CONSUMER_CJS);
