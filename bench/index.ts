@@ -23,6 +23,7 @@ const SECTIONS: readonly Section[] = [
   { id: 'concurrency', title: '5. Concurrency', load: () => import('./concurrency.js') },
   { id: 'cancellation', title: '6. Cancellation latency', load: () => import('./cancellation.js') },
   { id: 'workflow', title: '7. Workflows', load: () => import('./workflow.js') },
+  { id: 'structured', title: '8. Structured output', load: () => import('./structured.js') },
 ];
 
 function selected(): readonly Section[] {

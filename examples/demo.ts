@@ -1,16 +1,20 @@
 /**
  * `npm run demo` — agenticraft-rx end to end, with no API key and no network: an embedded offline
- * model speaks the OpenAI streaming wire format on loopback and the real `openai` SDK talks to it.
- * With OPENAI_API_KEY, ANTHROPIC_API_KEY or OLLAMA_HOST set, the same demo uses that real provider
- * (the fault-injection part then runs against the offline model only).
+ * model on loopback speaks the OpenAI, Anthropic and Ollama streaming wire formats, and the real `openai`,
+ * `@anthropic-ai/sdk` and `ollama` SDKs talk to it. With OPENAI_API_KEY, ANTHROPIC_API_KEY or OLLAMA_HOST
+ * set, the same demo uses that real provider (the fault-injection part and the three-provider comparison
+ * then run against the offline model only).
  */
-import { lastValueFrom, tap } from 'rxjs';
+import { concat, defer, filter, lastValueFrom, tap } from 'rxjs';
 import {
   Agent,
+  WorkflowAgent,
   anthropic,
   calculator,
   collectResponse,
+  evaluateExpression,
   interruptAfter,
+  mockStream,
   ollama,
   openai,
   retryStream,
@@ -19,18 +23,20 @@ import {
   type Provider,
   type StreamChunk,
 } from '../src/index.js';
-import { startOfflineServer } from './offline.js';
-
-const out = (text: string): void => void process.stdout.write(text);
-const dim = (text: string): string => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
-const heading = (text: string): void => out(`\n\x1b[1m== ${text}\x1b[22m\n`);
+import { compareProviders, comparisonTable, sameText, warmUp } from './compare.js';
+import { chunkDelayFromEnv, offlineProviders, startOfflineServer } from './offline.js';
+import { dim, heading, out, runExample } from './terminal.js';
 
 async function main(): Promise<void> {
-  const offline = await startOfflineServer({ chunkDelayMs: Number(process.env['DEMO_CHUNK_DELAY_MS'] ?? 25) });
-  const offlineProvider = openai({ baseURL: offline.baseURL, apiKey: 'offline-demo', model: 'offline-mini' });
+  const offline = await startOfflineServer({ chunkDelayMs: chunkDelayFromEnv() });
+  const offlineAll = offlineProviders(offline);
+  const offlineProvider = offlineAll.openai;
   const live = liveProvider();
   const provider = live ?? offlineProvider;
-  out(dim(live ? `Using the real ${live.name} provider (${live.model}).\n` : 'No API key found: using the embedded offline model over loopback (the real openai SDK path).\n'));
+  // Section 7 compares streams, not SDK imports: load the other two SDKs meanwhile (one chunk each, then
+  // unsubscribe), done before section 2 counts requests.
+  const warming = warmUp([offlineAll.anthropic, offlineAll.ollama]).then(() => offline.settled());
+  out(dim(live ? `Using the real ${live.name} provider (${live.model}).\n` : 'No API key found: using the embedded offline model over loopback (the real SDK code paths).\n'));
 
   try {
     heading('1. Streaming with a live progress line (agent.stream + streamMetrics)');
@@ -48,6 +54,7 @@ async function main(): Promise<void> {
     const m = last?.metadata['metrics'] as { chunks: number; elapsedMs: number; tokensPerSecond: number } | undefined;
     if (m) out(dim(`\n[${m.chunks} chunks in ${Math.round(m.elapsedMs)} ms, ${m.tokensPerSecond.toFixed(1)} tok/s]\n`));
 
+    await warming;
     heading('2. Timeout + retry: the server answers 429 (retry-after-ms: 300) twice, retryStream waits and retries');
     offline.failNext(2, 300);
     const before = offline.requestCount;
@@ -70,7 +77,7 @@ async function main(): Promise<void> {
         collectResponse(),
       ),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await offline.settled();
     out(dim(`\n[${cut.completeText.length} chars, finish: ${cut.finishReason}; server saw ${offline.abortedCount - abortedBefore} aborted request]\n`));
 
     heading('4. Tools while streaming: the calculator runs between two streamed rounds');
@@ -90,9 +97,42 @@ async function main(): Promise<void> {
     out(dim(`\n[finish: ${answer.finishReason}, tokens: ${answer.usage?.totalTokens ?? 'n/a'}]\n`));
 
     heading('5. agent.run(): the whole answer as one AgentResponse');
-    const response = await agent.run('Tell me a story');
-    out(`${response.content.slice(0, 80)}…\n`);
-    out(dim(`[history: ${agent.history.length} messages]\n`));
+    const response = await calc.run("What's 15% of $2,500?");
+    out(`${response.content}\n`);
+    const calls = response.toolCalls.map((c) => `${c.name}(${JSON.stringify(c.arguments)})`).join(', ');
+    out(dim(`[tool calls: ${calls}; finish: ${response.finishReason}; history: ${calc.history.length} messages]\n`));
+
+    heading('6. A workflow: a handler step (the guide\'s pattern) feeds an LLM step');
+    const flow = new WorkflowAgent({ name: 'Reporter', provider });
+    flow.registerHandler('calculate', (_agent, _step, context) =>
+      concat(
+        mockStream(`Calculating ${String(context['expression'])}... `, { chunkSize: 8 }),
+        defer(() => {
+          context['calc_result'] = evaluateExpression(String(context['expression']));
+          return mockStream(`Result: ${String(context['calc_result'])}\n`);
+        }),
+      ),
+    );
+    const report = flow
+      .createWorkflow('report')
+      .addStep({ name: 'calculate', handler: 'calculate' })
+      .addStep({ name: 'summary', action: 'Write one sentence about this result.', dependsOn: ['calculate'] });
+    const run = await lastValueFrom(
+      flow.streamWorkflow(report, { context: { expression: '15 * 2500 / 100' } }).pipe(
+        tap((e) => {
+          if (e.type === 'step-start') out(dim(`[${e.step}] `));
+          if (e.type === 'chunk') out(e.chunk.content);
+        }),
+        filter((e) => e.type === 'workflow-complete'),
+      ),
+    );
+    const { successful, results, context } = run.result;
+    out(dim(`\n[successful: ${String(successful)}; steps: ${Object.keys(results).join(', ')}; context.calc_result = ${String(context['calc_result'])}]\n`));
+
+    heading('7. Three providers side by side: the same prompt through openai, anthropic and ollama (offline wire formats)');
+    const rows = await lastValueFrom(compareProviders([offlineAll.openai, offlineAll.anthropic, offlineAll.ollama], 'Tell me a story'));
+    out(comparisonTable(rows));
+    out(dim(`[same answer from all three: ${String(sameText(rows))}]\n`));
   } finally {
     await offline.close();
   }
@@ -106,7 +146,4 @@ function liveProvider(): Provider | undefined {
   return undefined;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runExample(main);

@@ -44,7 +44,11 @@ import { chunk, type StreamChunk } from '../src/chunk.js';
 import { StreamingResponse } from '../src/response.js';
 import { MaxToolRoundsError } from '../src/errors/MaxToolRoundsError.js';
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
+import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { retryStream } from '../src/operators/retryStream.js';
+import { resumable } from '../src/continuation.js';
+import { continueRequest } from '../src/providers/resume.js';
+import type { Provider } from '../src/providers/provider.js';
 import { marbleProvider, type MarbleChunk } from '../src/testing/index.js';
 import { testScheduler } from './helpers.js';
 
@@ -572,6 +576,54 @@ describe('Agent timeout { first, idle, total }', () => {
       );
       expect(() => agent.stream('x', { timeout: { idle: -1 } })).toThrow(/agent\.stream: params\.timeout\.idle must be a positive number of ms/);
       expect(() => new Agent({ provider, timeout: Number.NaN })).toThrow(/Agent: timeout must be a positive number/);
+    });
+  });
+});
+
+describe("Agent streams resume (retryStream({ afterContent: 'resume' }))", () => {
+  /** A marble provider whose streams continue by prefill, as Anthropic's and Ollama's do. */
+  const resumableProvider = (inner: Provider): Provider => ({
+    ...inner,
+    stream: (request) => resumable(inner.stream(request), (delivered) => inner.stream(continueRequest(request, delivered.text, 'prefill'))),
+  });
+
+  it('a cut inside a tool call\'s arguments restarts that round: the call runs once, the answer goes on', () => {
+    let runs = 0;
+    const echo = defineTool({ name: 'echo', description: 'd', parameters: z.object({}), execute: () => (runs++, 'pong') });
+    const inner = marbleProvider(['-d-#', '-e|', '----a|'], { d: call(0, 'c1', 'echo', '{'), e: call(0, 'c1', 'echo', '{}'), a: 'done' });
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
+      const agent = new Agent({ provider: resumableProvider(inner), tools: [echo] });
+      const out = agent.stream('x').pipe(retryStream({ afterContent: 'resume', delay: 1 }), map(label));
+      expectObservable(out).toBe('-d-- -d(TR)a(F|)', { d: 'd', T: 'T:echo', R: 'R:echo="pong"', a: 'done', F: 'F' });
+      expectSubscriptions(inner.subscriptions).toBe(['^--!', '----^-!', '------^----!']);
+    });
+    expect(runs).toBe(1);
+    expect(inner.requests[1]?.messages).toEqual(inner.requests[0]?.messages); // restarted, not continued
+  });
+
+  it('a cut after text continues the round through the provider\'s continuation (prefill)', () => {
+    const inner = marbleProvider(['-a-#', '-b|'], { a: 'Hello', b: ' world' });
+    testScheduler().run(({ expectObservable }) => {
+      const agent = new Agent({ provider: resumableProvider(inner) });
+      expectObservable(agent.stream('x').pipe(retryStream({ afterContent: 'resume', delay: 1 }), map(label))).toBe('-a-- -b(F|)', { a: 'Hello', b: ' world', F: 'F' });
+    });
+    expect(inner.requests[1]?.messages.at(-1)).toEqual({ role: 'assistant', content: 'Hello' });
+  });
+
+  it('over a provider that cannot continue, a resume fails with a TypeError naming the fix (no second request)', () => {
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
+      const provider = marbleProvider(['-a-#'], { a: 'Hel' });
+      const agent = new Agent({ provider });
+      const error = new TypeError(
+        "agent: the marble provider's streams cannot continue a cut answer, so this turn cannot resume; use retryStream({ afterContent: 'restart' })",
+      );
+      // The TypeError is not retried; it ends the stream with what was delivered (wrapped: it is not the library's own class).
+      expectObservable(agent.stream('x').pipe(retryStream({ afterContent: 'resume', delay: 1 }), map(label))).toBe(
+        '-a-- #',
+        { a: 'Hel' },
+        new StreamInterruptedError(`Stream failed after 1 chunk(s): ${error.message}`, { partialResponse: delivered(1, 'Hel'), reason: 'error' }),
+      );
+      expectSubscriptions(provider.subscriptions).toBe(['^--!']);
     });
   });
 });

@@ -17,10 +17,13 @@ export type ResumableStream<T> = Observable<T> & { readonly [CONTINUATION]: Cont
 // Symbol.for: two copies of the library (or realms) still recognise each other's resumable streams.
 const CONTINUATION: unique symbol = Symbol.for('agenticraft-rx.continuation');
 
-/** Marks `source` as resumable: `continuation(delivered)` continues its answer. Returns `source` itself. */
-export function resumable<T>(source: Observable<T>, continuation: Continuation<T>): ResumableStream<T> {
+/** The values an Observable type carries. */
+type ValueOf<S> = S extends Observable<infer T> ? T : never;
+
+/** Marks `source` as resumable: `continuation(delivered)` continues its answer. Returns `source` itself, typed as it was. */
+export function resumable<S extends Observable<unknown>>(source: S, continuation: Continuation<ValueOf<S>>): S & ResumableStream<ValueOf<S>> {
   Object.defineProperty(source, CONTINUATION, { value: continuation, enumerable: false, configurable: true });
-  return source as ResumableStream<T>;
+  return source as S & ResumableStream<ValueOf<S>>;
 }
 
 /** The continuation a stream carries, or undefined for a stream that cannot resume. */

@@ -144,3 +144,15 @@ export { ServerSentEventsError, isServerSentEventsError } from './errors/ServerS
 export type { ServerSentEventsErrorCode, ServerSentEventsErrorOptions } from './errors/ServerSentEventsError.js';
 export { ResumableStreamError, isResumableStreamError } from './errors/ResumableStreamError.js';
 export type { ResumableStreamErrorCode, ResumableStreamErrorOptions } from './errors/ResumableStreamError.js';
+
+// Structured output
+export { partialObject, arrayElements } from './operators/partialObject.js';
+export type { ObjectSnapshot, DeepPartial, ObjectSchema, ArrayElement, ArrayElementsConfig } from './operators/partialObject.js';
+export { IncrementalJsonParser } from './operators/incrementalJsonParser.js';
+export type { IncrementalJsonParserOptions } from './operators/incrementalJsonParser.js';
+export { validateWithSchema } from './tools/schemaValidation.js';
+export type { SchemaCheck, ValueSchema } from './tools/schemaValidation.js';
+export { ObjectValidationError, isObjectValidationError } from './errors/ObjectValidationError.js';
+export type { ObjectValidationErrorOptions, ObjectValidationIssue } from './errors/ObjectValidationError.js';
+export type { StreamObjectMode, StreamObjectOptions } from './agent/streamObject.js';
+export type { ResponseFormat } from './providers/provider.js';

@@ -95,6 +95,8 @@ describe.skipIf(!available)('fromServerSentEvents in headless Chromium', () => {
           if (events >= 5) break;
         }
         await reader.cancel();
+        // Let what was written reach the page before the cut (a reset can drop bytes still in flight).
+        await new Promise((resolve) => setTimeout(resolve, 100));
         return void res.destroy();
       }
       await pipeServerSentEvents(body, res);

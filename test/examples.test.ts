@@ -24,7 +24,12 @@ describe('examples', () => {
     expect(out).toContain('finish: interrupted; server saw 1 aborted request');
     expect(out).toContain('[calculator → 375]');
     expect(out).toContain('That comes to 375.');
-    expect(out).toContain('[history: 6 messages]');
+    expect(out).toContain('That comes to 375.\n[tool calls: calculator({"expression":"15% of 2500"}); finish: stop; history: 8 messages]');
+    expect(out).toContain('[calculate] Calculating 15 * 2500 / 100... Result: 375\n[summary] Once upon a time');
+    expect(out).toContain('[successful: true; steps: calculate, summary; context.calc_result = 375]');
+    expect(out).toMatch(/^provider +first chunk +total +chunks +tokens +tok\/s$/m);
+    for (const name of ['openai', 'anthropic', 'ollama']) expect(out).toMatch(new RegExp(`^${name} +\\d+ ms +\\d+ ms +55 +72 +[\\d.]+$`, 'm'));
+    expect(out).toContain('[same answer from all three: true]');
   });
 
   it("workflow-handlers.ts runs the guide's handler and tool-wrapper patterns, an LLM step, and a cancelled run", async () => {
@@ -36,6 +41,13 @@ describe('examples', () => {
     expect(out).toMatch(/\[story\] done → "Once upon a time/);
     expect(out).toContain('successful: true; 3 results in');
     expect(out).toContain('cancelled after 3 chunks of the story; the server saw 1 aborted request');
+  });
+
+  it('recovery.ts survives a reset mid-answer (resume, restart) and falls back to a second server', async () => {
+    const out = await example('examples/recovery.ts');
+    expect(out).toContain('The quick brown fox jumps over the lazy dog.\n[2 attempts; the second request continued from "The quick brown fox "]');
+    expect(out).toContain('[restarted] A complete answer.\n[collected: "A complete answer."]');
+    expect(out).toContain('Answered by the backup. [requests: 1 to the one that was down, 1 to the backup]');
   });
 
   it('operators.ts pipes a mockStream through every operator', async () => {
@@ -116,5 +128,14 @@ describe.each(['examples/serve-node-http.ts', 'examples/serve-hono.ts'])('%s', (
     } finally {
       await server.stop();
     }
+  });
+
+  it('structured-form.ts fills a form field by field, validates it, and grows a list row by row', async () => {
+    const out = await example('examples/structured-form.ts');
+    expect(out).toContain('  name       "Ada Lovelace"\n  email      "ada@example.com"\n  address    {"city":"London","country":"UK"}\n');
+    expect(out).toContain('  newsletter true\n');
+    expect(out).toMatch(/form complete after \d+ snapshots; valid: true/);
+    expect(out).toMatch(/address kept its identity across [1-9]\d* later snapshots/);
+    expect(out).toContain('rows as they closed: 0:mathematics, 1:engines, 2:poetry');
   });
 });

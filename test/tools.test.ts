@@ -36,8 +36,17 @@ describe('validateToolArguments', () => {
     expect(await validateToolArguments(weather, { city: 'Rome' })).toEqual({ ok: true, value: { city: 'Rome' } });
   });
 
-  it('passes arguments for a plain JSON Schema through unchecked (for now)', () => {
-    const plain = defineTool({ name: 'plain', description: 'd', parameters: { type: 'object', properties: {} }, execute: () => 1 });
-    expect(validateToolArguments(plain, { anything: true })).toEqual({ ok: true, value: { anything: true } });
+  it('checks arguments against a plain JSON Schema, synchronously (@cfworker/json-schema)', () => {
+    const plain = defineTool({
+      name: 'plain',
+      description: 'd',
+      parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1 } }, required: ['city'] },
+      execute: () => 1,
+    });
+    expect(validateToolArguments(plain, { city: 'Rome', extra: true })).toEqual({ ok: true, value: { city: 'Rome', extra: true } });
+    expect(validateToolArguments(plain, { days: 0 })).toEqual({
+      ok: false,
+      message: 'Invalid arguments for tool plain: Instance does not have required property "city".; days: 0 is less than 1.',
+    });
   });
 });

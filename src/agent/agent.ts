@@ -10,9 +10,13 @@ import { StreamingResponse } from '../response.js';
 import { createProvider, isProvider, providerForModel, type ProviderName, type ProviderSettings } from '../providers/byName.js';
 import { assertMessages, type ChatRequest, type Message, type Provider, type ProviderInfo } from '../providers/provider.js';
 import { ConversationHistory, restoreHistory, type HistoryMessage, type TurnStatus } from './history.js';
-import { toolLoop } from './toolLoop.js';
+import { toolLoop, type Turn, type TurnProgress } from './toolLoop.js';
+import { resumable } from '../continuation.js';
 import type { Tool } from '../tools/tool.js';
 import { mergeObjects } from '../mergeObjects.js';
+import type { ObjectSchema, ObjectSnapshot } from '../operators/partialObject.js';
+import type { StandardSchemaV1 } from '../tools/standardSchema.js';
+import { assertStreamObjectOptions, streamStructured, type StreamObjectOptions } from './streamObject.js';
 
 /**
  * Generation parameters: set on the agent, overridden per call (`providerOptions` are merged, per-call
@@ -268,7 +272,9 @@ export class Agent {
     const limited = (ms: number | undefined): ms is number => ms !== undefined && ms !== Infinity;
     const roundTimeout = limited(first) || limited(idle) ? { ...(limited(first) ? { first } : {}), ...(limited(idle) ? { idle } : {}) } : undefined;
 
-    const turn$ = defer(() => {
+    /** The last subscription's turn: what a resume continues from. */
+    let lastTurn: Turn | undefined;
+    const turnFrom = (resume: TurnProgress | undefined): Observable<StreamChunk> => defer(() => {
       const commitTurn = slot === undefined ? undefined : slot.begin();
       const past = slot === undefined ? [] : this.#history.context(slot);
       const messages: Message[] = [...this.#system(), ...past, ...input];
@@ -281,7 +287,9 @@ export class Agent {
         toolTimeout: this.toolTimeout,
         roundTimeout,
         scheduler: this.#scheduler,
+        resume,
       });
+      lastTurn = turn;
       let committed = false;
       const commit = (status: TurnStatus): void => {
         if (committed || commitTurn === undefined) return;
@@ -306,7 +314,13 @@ export class Agent {
         finalize(() => commit('interrupted')),
       );
     });
-    return new AgentStreamObservable((subscriber: Subscriber<StreamChunk>) => turn$.subscribe(subscriber));
+    const agentStream = (resume: TurnProgress | undefined): AgentStream =>
+      new AgentStreamObservable((subscriber: Subscriber<StreamChunk>) => turnFrom(resume).subscribe(subscriber));
+    // Resumable (retryStream's afterContent: 'resume') when the provider's streams are: the turn goes on from
+    // where it was cut — completed tool rounds are not run again, the cut round continues through the
+    // provider's own continuation (or starts again when the cut fell inside a tool call's arguments).
+    // A provider whose streams cannot continue makes the resume fail with a TypeError naming the fix.
+    return resumable(agentStream(undefined), () => agentStream(lastTurn?.progress()));
   }
 
   /**
@@ -335,6 +349,52 @@ export class Agent {
     if (response.usage !== undefined) out.usage = response.usage;
     if (response.duration !== undefined) out.duration = response.duration;
     return out;
+  }
+
+  /**
+   * Streams a structured answer: snapshots of the object as the model writes it, the last one `done: true`
+   * with the `object` validated by `schema` (see `partialObject`). One request, no tool loop (the agent's tools
+   * are not sent); `'auto'` uses the provider's native structured mode, `'json'` asks for JSON in the
+   * instructions. The conversation history is sent as context (unless `params.history` is `false`) and the
+   * answer is not added to it. The agent's `timeout` and the per-call one apply as in `stream()`.
+   *
+   * ```ts
+   * const Invoice = z.object({ customer: z.string(), lines: z.array(z.object({ item: z.string(), price: z.number() })) });
+   * agent.streamObject('Extract the invoice: ...', { schema: Invoice, name: 'invoice' })
+   *   .pipe(auditTime(16))
+   *   .subscribe(({ partial, done, object }) => render(done ? object : partial));
+   * ```
+   *
+   * @throws {TypeError} at the call for a bad prompt, schema or option; the stream errors with an
+   *   `ObjectValidationError` when the answer is not valid JSON or fails the schema.
+   */
+  streamObject<S extends StandardSchemaV1>(
+    prompt: string | readonly Message[],
+    options: StreamObjectOptions<S>,
+    params?: StreamParams,
+  ): Observable<ObjectSnapshot<StandardSchemaV1.InferOutput<S>>>;
+  streamObject<T = unknown>(prompt: string | readonly Message[], options: StreamObjectOptions<ObjectSchema<T>>, params?: StreamParams): Observable<ObjectSnapshot<T>>;
+  streamObject<T>(prompt: string | readonly Message[], options: StreamObjectOptions<ObjectSchema<T>>, params: StreamParams = {}): Observable<ObjectSnapshot<T>> {
+    const input = toInput(prompt);
+    assertStreamObjectOptions('agent.streamObject', options);
+    assertObject('agent.streamObject: params', params);
+    if (params.history !== undefined && typeof params.history !== 'boolean') {
+      throw new TypeError(`agent.streamObject: params.history must be a boolean, got ${typeof params.history}`);
+    }
+    // No tool loop: the agent's tools are not offered.
+    const { tools: _tools, ...request } = this.#request(params);
+    const timeout = { ...this.timeout, ...resolveTimeout('agent.streamObject: params.timeout', params.timeout) };
+    return defer(() =>
+      streamStructured<T>({
+        provider: this.#provider,
+        request,
+        system: this.#system(),
+        messages: [...(params.history === false ? [] : this.#history.context()), ...input],
+        options,
+        timeout,
+        scheduler: this.#scheduler,
+      }),
+    );
   }
 
   #system(): Message[] {

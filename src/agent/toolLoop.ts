@@ -5,15 +5,25 @@ import { ProviderError } from '../errors/ProviderError.js';
 import type { ChatRequest, Message, Provider } from '../providers/provider.js';
 import type { Tool } from '../tools/tool.js';
 import { mergeObjects } from '../mergeObjects.js';
+import { continuationOf } from '../continuation.js';
 import { timeoutStream } from '../operators/timeoutStream.js';
 import { runToolCall, toolMessage, type ToolRunner } from './runTool.js';
 
-/** What a turn has produced so far; the agent commits it to its history when the stream ends. */
+/** What a turn has produced so far; the agent commits it to its history when the stream ends, and resumes from it. */
 export interface TurnProgress {
   /** Completed tool rounds: assistant message with `toolCalls`, then one tool message per call. */
   readonly toolRounds: readonly Message[];
   /** The text of the current round so far. */
   readonly text: string;
+  /** Tool rounds completed (their calls ran). */
+  readonly roundsDone: number;
+  /** Usage of the completed rounds. */
+  readonly usage: Usage | undefined;
+  /** The calls that ran, and what they returned. */
+  readonly toolCalls: readonly ToolCall[];
+  readonly toolResults: readonly ToolResult[];
+  /** Whether the current round had begun a tool call (a cut inside its arguments restarts the round). */
+  readonly inToolCall: boolean;
 }
 
 /** One turn: its chunks (subscribe once), and what it has produced so far, read when it ends. */
@@ -36,6 +46,12 @@ export interface ToolLoopConfig {
   /** Deadlines for each round's model output (`timeoutStream`'s first and idle); tools run outside them. */
   readonly roundTimeout?: { readonly first?: number; readonly idle?: number } | undefined;
   readonly scheduler: SchedulerLike;
+  /**
+   * Resume a cut turn: its completed tool rounds are not run again; the cut round continues from its text
+   * through the provider's own continuation (prefill or a continue instruction), or starts again when the cut
+   * fell inside a tool call's arguments.
+   */
+  readonly resume?: TurnProgress | undefined;
 }
 
 /**
@@ -65,16 +81,38 @@ export function toolLoop(config: ToolLoopConfig): Turn {
   const runner: ToolRunner = { tools: new Map(tools.map((t) => [t.name, t] as const)), toolTimeout, scheduler };
   const model = request.model ?? provider.model;
   // The loop's own state: the caller reads it through progress(), never shares an object with it.
-  const toolRounds: Message[] = [];
-  let text = '';
-  const executedCalls: ToolCall[] = [];
-  const results: ToolResult[] = [];
+  const { resume } = config;
+  const toolRounds: Message[] = [...(resume?.toolRounds ?? [])];
+  const executedCalls: ToolCall[] = [...(resume?.toolCalls ?? [])];
+  const results: ToolResult[] = [...(resume?.toolResults ?? [])];
+  // The cut round goes on from its text, unless the cut fell inside a tool call: then it starts again.
+  let continueFrom = resume !== undefined && !resume.inToolCall && resume.text !== '' ? resume.text : undefined;
+  let text = continueFrom ?? '';
+  let inToolCall = false;
+
+  const open = (r: ChatRequest): Observable<StreamChunk> => {
+    if (continueFrom === undefined) return send(r);
+    const from = continueFrom;
+    continueFrom = undefined;
+    const continuation = continuationOf(provider.stream(r));
+    if (continuation === undefined) {
+      return throwError(
+        () =>
+          new TypeError(
+            `agent: the ${provider.name} provider's streams cannot continue a cut answer, so this turn cannot resume; use retryStream({ afterContent: 'restart' })`,
+          ),
+      );
+    }
+    const continued = continuation({ text: from, chunks: 0 });
+    return roundTimeout === undefined ? continued : continued.pipe(timeoutStream({ ...roundTimeout, scheduler }));
+  };
 
   const round = (roundsDone: number, usage: Usage | undefined): Observable<StreamChunk> =>
     defer(() => {
       let final: StreamChunk | undefined;
+      inToolCall = false;
       const stream$ = new Observable<StreamChunk>((subscriber) =>
-        send(mergeObjects(request, { messages: [...config.messages, ...toolRounds] })).subscribe({
+        open(mergeObjects(request, { messages: [...config.messages, ...toolRounds] })).subscribe({
           next: (c) => {
             if (final !== undefined) return; // nothing counts after the final chunk
             if (!isStreamChunk(c)) {
@@ -85,6 +123,7 @@ export function toolLoop(config: ToolLoopConfig): Turn {
             // A reset chunk (a provider that restarted its answer) supersedes the round's text so far.
             if (c.metadata.reset === true) text = '';
             text += c.content;
+            if (c.metadata.toolCallDelta !== undefined) inToolCall = true;
             if (!c.isFinal) {
               subscriber.next(c);
               return;
@@ -146,6 +185,7 @@ export function toolLoop(config: ToolLoopConfig): Turn {
       text = '';
       executedCalls.push(...calls);
       results.push(...outcomes);
+      completed = { roundsDone: roundsDone + 1, usage: total };
       return round(roundsDone + 1, total);
     });
     return concat(of(announce), run$, next$);
@@ -160,7 +200,19 @@ export function toolLoop(config: ToolLoopConfig): Turn {
       }),
     });
 
-  return { chunks: round(0, undefined), progress: () => ({ toolRounds: [...toolRounds], text }) };
+  let completed: { roundsDone: number; usage: Usage | undefined } = { roundsDone: resume?.roundsDone ?? 0, usage: resume?.usage };
+  return {
+    chunks: defer(() => round(completed.roundsDone, completed.usage)),
+    progress: () => ({
+      toolRounds: [...toolRounds],
+      text,
+      roundsDone: completed.roundsDone,
+      usage: completed.usage,
+      toolCalls: [...executedCalls],
+      toolResults: [...results],
+      inToolCall,
+    }),
+  };
 }
 
 function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {

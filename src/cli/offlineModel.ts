@@ -59,17 +59,11 @@ export function offlineModel(config: OfflineModelConfig = {}): Provider {
       const final = (metadata: ChunkMetadata): Observable<StreamChunk> =>
         defer(() => of(finalChunk({ ...base, eventType: 'done', ...metadata }, { scheduler })));
 
-      const messages = request.messages;
-      const last = messages[messages.length - 1];
-      const percent = last?.role === 'user' ? PERCENT_OF.exec(last.content) : null;
-      const offersCalculator = (request.tools ?? []).some((tool) => tool.name === 'calculator');
-
-      if (percent !== null && offersCalculator) {
-        const expression = `${percent[1]}% of ${percent[2]!.replaceAll(',', '')}`;
-        const call: ToolCall = { id: `call_offline_${messages.length}`, name: 'calculator', arguments: { expression } };
-        const pieces = JSON.stringify(call.arguments).match(/.{1,8}/g) ?? [];
+      const answer = offlineAnswer(request.messages, (request.tools ?? []).map((tool) => tool.name));
+      if (answer.kind === 'tool_call') {
+        const { call } = answer;
         return concat(
-          paced(pieces, (argumentsDelta, index) =>
+          paced(answer.pieces, (argumentsDelta, index) =>
             chunk('', {
               metadata: {
                 ...base,
@@ -79,34 +73,54 @@ export function offlineModel(config: OfflineModelConfig = {}): Provider {
               scheduler,
             }),
           ),
-          final({
-            finishReason: 'tool_calls',
-            rawFinishReason: 'tool_calls',
-            toolCalls: [call],
-            usage: usage(messages, JSON.stringify(call.arguments)),
-          }),
+          final({ finishReason: 'tool_calls', rawFinishReason: 'tool_calls', toolCalls: [call], usage: answer.usage }),
         );
       }
-
-      const text = answerTo(last);
-      const words = text.match(/\S+\s*/g) ?? [];
       const contentMeta: ChunkMetadata = { ...base, eventType: 'delta' };
       return concat(
-        paced(words, (word) => chunk(word, { metadata: contentMeta, scheduler })),
-        final({ finishReason: 'stop', rawFinishReason: 'stop', usage: usage(messages, text) }),
+        paced(answer.pieces, (word) => chunk(word, { metadata: contentMeta, scheduler })),
+        final({ finishReason: 'stop', rawFinishReason: 'stop', usage: answer.usage }),
       );
     },
   };
 }
 
-function answerTo(last: Message | undefined): string {
+/** A message as the offline model reads it: who spoke, and the text (a tool message: the tool's result). */
+export type OfflineMessage = Pick<Message, 'role' | 'content'>;
+
+/** What the offline model answers, before any wire format: text in words, or one calculator call in pieces. */
+export type OfflineAnswer =
+  | { readonly kind: 'text'; readonly pieces: readonly string[]; readonly usage: Usage }
+  | { readonly kind: 'tool_call'; readonly call: ToolCall; readonly pieces: readonly string[]; readonly usage: Usage };
+
+/**
+ * The offline model's whole behaviour, shared by {@link offlineModel} and by the loopback server the examples
+ * run (`examples/offline.ts`, which writes the same answer in the OpenAI, Anthropic and Ollama wire formats):
+ * a "N% of M" question with the `calculator` tool offered is a calculator call (its JSON arguments in pieces
+ * of 8 characters); a tool result is answered "That comes to <result>."; a greeting gets the greeting; anything
+ * else gets the story (in words, each with its trailing space).
+ */
+export function offlineAnswer(messages: readonly OfflineMessage[], toolNames: readonly string[]): OfflineAnswer {
+  const last = messages[messages.length - 1];
+  const percent = last?.role === 'user' ? PERCENT_OF.exec(last.content) : null;
+  if (percent !== null && toolNames.includes('calculator')) {
+    const expression = `${percent[1]}% of ${percent[2]!.replaceAll(',', '')}`;
+    const call: ToolCall = { id: `call_offline_${messages.length}`, name: 'calculator', arguments: { expression } };
+    const json = JSON.stringify(call.arguments);
+    return { kind: 'tool_call', call, pieces: json.match(/.{1,8}/g) ?? [], usage: usage(messages, json) };
+  }
+  const text = answerTo(last);
+  return { kind: 'text', pieces: text.match(/\S+\s*/g) ?? [], usage: usage(messages, text) };
+}
+
+function answerTo(last: OfflineMessage | undefined): string {
   if (last?.role === 'tool') return `That comes to ${last.content}.`;
   if (last !== undefined && GREETING_WORDS.test(last.content)) return GREETING;
   return STORY;
 }
 
 /** A rough count in the spirit of real tokenizers: about four characters a token. */
-function usage(messages: readonly Message[], output: string): Usage {
+function usage(messages: readonly OfflineMessage[], output: string): Usage {
   const inputTokens = Math.max(1, Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / 4));
   const outputTokens = Math.ceil(output.length / 4);
   return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };

@@ -7,6 +7,7 @@ import { finalChunk, type ChunkMetadata, type FinishReason, type StreamChunk, ty
 import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertNonEmptyStrings, assertObject, assertPositiveInteger, assertPositiveNumber } from '../optionChecks.js';
+import { resumableStreams } from './resume.js';
 import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
 import { sseCheckedFetch } from './streamGuard.js';
@@ -152,7 +153,9 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
       supportsThinking: true,
       baseURL: options.client?.baseURL ?? baseURL ?? 'https://api.anthropic.com',
     }),
-    stream: (request: ChatRequest): Observable<StreamChunk> => {
+    // Resumable: retryStream({ afterContent: 'resume' }) continues a cut answer (see resume.ts).
+    stream: resumableStreams(
+      (request: ChatRequest): Observable<StreamChunk> => {
       assertChatRequest(PROVIDER, request);
       const requestedModel = request.model ?? model;
       return sdkStream<AnthropicEvent>({
@@ -169,7 +172,9 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
         toError: (error) => toProviderError(error, apiKey),
         secret: apiKey,
       });
-    },
+      },
+      (request) => (request.providerOptions?.['thinking'] === undefined ? 'prefill' : 'instruction'), true,
+    ),
   };
 }
 
@@ -224,6 +229,13 @@ export function toAnthropicBody(request: ChatRequest, model: string, defaultMaxT
       description: tool.description,
       input_schema: toolJsonSchema(tool),
     }));
+  }
+  // No JSON mode: structured output is a forced tool whose input is the answer (its input_json_deltas are the JSON).
+  const format = request.responseFormat;
+  if (format !== undefined) {
+    const tool = { name: format.name, description: format.description ?? 'Answer with the requested object.', input_schema: format.schema };
+    body['tools'] = [...((body['tools'] as unknown[] | undefined) ?? []), tool];
+    body['tool_choice'] = { type: 'tool', name: format.name };
   }
   return mergeObjects(body, request.providerOptions, { stream: true }) as AnthropicRequestBody;
 }

@@ -1,4 +1,5 @@
 import { ProviderError } from '../errors/ProviderError.js';
+import { isJsonText } from './wire.js';
 
 /** What the guard tells its caller: how many non-blank NDJSON lines it passed on. */
 export interface NdjsonLines {
@@ -32,7 +33,7 @@ export function ndjsonGuard(
   const check = (bytes: Uint8Array, start: number, end: number): boolean => {
     const kind = lineKind(bytes, start, end);
     if (kind === 'blank') return true;
-    if (kind === 'object' || isJson(new TextDecoder().decode(bytes.subarray(start, end)))) {
+    if (kind === 'object' || isJsonText(new TextDecoder().decode(bytes.subarray(start, end)))) {
       seen.lines = ++lines;
       if (kind === 'object' && startsWithErrorKey(bytes, start, end)) {
         try {
@@ -160,14 +161,6 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function isJson(line: string): boolean {
-  try {
-    JSON.parse(line);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function truncate(text: string, max = 120): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;

@@ -12,6 +12,7 @@ import { finalChunk, type ChunkMetadata, type Usage } from '../chunk.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertFunction, assertNonEmptyStrings, assertObject, assertOneOf } from '../optionChecks.js';
+import { resumableStreams } from './resume.js';
 import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, clip, networkError, notAStreamError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
 import { isRecord, contentMetadata, splitToolCalls, toolArgumentsObject } from './wire.js';
@@ -168,7 +169,9 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
     name: PROVIDER,
     model,
     info,
-    stream: (request: ChatRequest) => {
+    // Resumable: retryStream({ afterContent: 'resume' }) continues a cut answer (see resume.ts).
+    stream: resumableStreams(
+      (request: ChatRequest) => {
       assertChatRequest(PROVIDER, request);
       // Per subscription: what our fetch saw of the response, shared with the decoder.
       return defer(() => {
@@ -199,7 +202,9 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
           }),
         });
       });
-    },
+      },
+      () => 'prefill',
+    ),
   };
 }
 
@@ -339,6 +344,8 @@ function toRequestBody(request: ChatRequest, model: string, defaults: OllamaProv
       }),
     );
   }
+  // Structured output: `format` takes the JSON Schema (Ollama cannot force a tool, so `mode: 'tool'` maps here too).
+  if (request.responseFormat !== undefined) body['format'] = request.responseFormat.schema;
   if (defaults.think !== undefined) body['think'] = defaults.think;
   if (defaults.keepAlive !== undefined) body['keep_alive'] = defaults.keepAlive;
 

@@ -14,6 +14,7 @@ import { finalChunk, type ChunkMetadata, type Usage } from '../chunk.js';
 import { ProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber } from '../optionChecks.js';
+import { resumableStreams } from './resume.js';
 import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
 import { sseCheckedFetch } from './streamGuard.js';
@@ -171,7 +172,9 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
     name: PROVIDER,
     model,
     info,
-    stream: (request: ChatRequest) => {
+    // Resumable: retryStream({ afterContent: 'resume' }) continues a cut answer (see resume.ts).
+    stream: resumableStreams(
+      (request: ChatRequest) => {
       assertChatRequest(PROVIDER, request);
       return sdkStream<ChatCompletionChunk>({
         provider: PROVIDER,
@@ -193,7 +196,9 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
         toError: (error) => toProviderError(error, apiKey),
         secret: apiKey,
       });
-    },
+      },
+      () => 'instruction',
+    ),
   };
 }
 
@@ -220,7 +225,11 @@ function isOpenAIBaseURL(baseURL: string): boolean {
   }
 }
 
-/** Maps a `ChatRequest` to the streaming Chat Completions body; `providerOptions` go last, `stream` stays on. */
+/**
+ * Maps a `ChatRequest` to the streaming Chat Completions body; `providerOptions` go last, `stream` stays on.
+ * `responseFormat` becomes `response_format: { type: 'json_schema', ... }`, or with `mode: 'tool'` a function
+ * tool forced by `tool_choice`.
+ */
 function toRequestBody(request: ChatRequest, model: string, maxTokensParam: OpenAIMaxTokensParam): ChatCompletionCreateParamsStreaming {
   const body: Record<string, unknown> = {
     model: request.model ?? model,
@@ -238,6 +247,17 @@ function toRequestBody(request: ChatRequest, model: string, maxTokensParam: Open
       type: 'function',
       function: { name: tool.name, description: tool.description, parameters: toolJsonSchema(tool) },
     }));
+  }
+  const format = request.responseFormat;
+  if (format !== undefined && format.mode === 'tool') {
+    const tool = { type: 'function', function: { name: format.name, ...(format.description !== undefined && { description: format.description }), parameters: format.schema, ...(format.strict !== undefined && { strict: format.strict }) } };
+    body['tools'] = [...((body['tools'] as unknown[] | undefined) ?? []), tool];
+    body['tool_choice'] = { type: 'function', function: { name: format.name } };
+  } else if (format !== undefined) {
+    body['response_format'] = {
+      type: 'json_schema',
+      json_schema: { name: format.name, ...(format.description !== undefined && { description: format.description }), schema: format.schema, strict: format.strict ?? false },
+    };
   }
   return mergeObjects(body, request.providerOptions, { stream: true as const }) as unknown as ChatCompletionCreateParamsStreaming;
 }

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { StreamChunk, ToolCall } from '../chunk.js';
-import type { Tool } from '../tools/tool.js';
+import type { JsonSchema, Tool } from '../tools/tool.js';
 
 export interface Message {
   readonly role: 'system' | 'user' | 'assistant' | 'tool';
@@ -24,8 +24,42 @@ export interface ChatRequest {
   readonly presencePenalty?: number;
   readonly stop?: readonly string[];
   readonly tools?: readonly Tool[];
+  /**
+   * Structured output: the answer is one JSON value matching `schema`, asked for in the provider's native
+   * mode (see {@link ResponseFormat}). `agent.streamObject` sets it; `partialObject` parses the answer.
+   */
+  readonly responseFormat?: ResponseFormat;
   /** Provider-specific request fields, merged into the native request body last (e.g. `{ think: true }` for Ollama). */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * How a provider is asked for JSON matching a schema, in its own words:
+ *
+ * | provider  | `mode: 'native'` (the default)                                        | `mode: 'tool'`                                            |
+ * | --------- | --------------------------------------------------------------------- | --------------------------------------------------------- |
+ * | openai    | `response_format: { type: 'json_schema', json_schema: { name, schema, strict } }`: the JSON is the content | a function tool `name` forced by `tool_choice`: the JSON is its argument deltas |
+ * | anthropic | no JSON mode: a tool `name` forced by `tool_choice: { type: 'tool', name }`; its `input_json_delta`s are the JSON (`toolCallDelta.argumentsDelta`) | the same |
+ * | ollama    | `format: <schema>`: the JSON is the content                           | Ollama cannot force a tool: `format` too                  |
+ *
+ * Where the JSON arrives as a tool call, the chunks carry it in `metadata.toolCallDelta.argumentsDelta`
+ * (never as `content`: a tool call is not text) and the final chunk has the call in `toolCalls`.
+ */
+export interface ResponseFormat {
+  /** Names the answer: OpenAI's `json_schema.name`, the forced tool's name. Letters, digits, '_' and '-', at most 64. */
+  readonly name: string;
+  /** The JSON Schema of the answer (as `toolJsonSchema` makes it: draft-07, no `$schema`). */
+  readonly schema: JsonSchema;
+  /** What the answer is, for the model (the forced tool's description, OpenAI's `json_schema.description`). */
+  readonly description?: string;
+  /**
+   * OpenAI's strict mode: the server guarantees the schema, which must then follow OpenAI's strict subset (every
+   * property required, `additionalProperties: false`). Other providers ignore it.
+   * @default false
+   */
+  readonly strict?: boolean;
+  /** `'native'`: the provider's JSON mode; `'tool'`: a forced tool call (see the table). @default 'native' */
+  readonly mode?: 'native' | 'tool';
 }
 
 export interface ProviderInfo {
@@ -113,8 +147,28 @@ export function assertChatRequest(provider: string, request: ChatRequest): void 
       }
     });
   }
+  if (request.responseFormat !== undefined) assertResponseFormat(`${where}: request.responseFormat`, request.responseFormat);
   if (request.providerOptions !== undefined && (typeof request.providerOptions !== 'object' || request.providerOptions === null || Array.isArray(request.providerOptions))) {
     throw new TypeError(`${where}: request.providerOptions must be an object, got ${describe(request.providerOptions)}`);
+  }
+}
+
+const FORMAT_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+function assertResponseFormat(where: string, format: ResponseFormat): void {
+  if (typeof format !== 'object' || format === null) throw new TypeError(`${where} must be an object ({ name, schema }), got ${describe(format)}`);
+  if (typeof format.name !== 'string' || !FORMAT_NAME.test(format.name)) {
+    throw new TypeError(`${where}.name must match ${FORMAT_NAME} (letters, digits, '_' or '-'), got ${describe(format.name)}`);
+  }
+  if (typeof format.schema !== 'object' || format.schema === null || Array.isArray(format.schema)) {
+    throw new TypeError(`${where}.schema must be a JSON Schema object, got ${describe(format.schema)}`);
+  }
+  if (format.description !== undefined && typeof format.description !== 'string') {
+    throw new TypeError(`${where}.description must be a string, got ${describe(format.description)}`);
+  }
+  if (format.strict !== undefined && typeof format.strict !== 'boolean') throw new TypeError(`${where}.strict must be a boolean, got ${describe(format.strict)}`);
+  if (format.mode !== undefined && format.mode !== 'native' && format.mode !== 'tool') {
+    throw new RangeError(`${where}.mode must be 'native' or 'tool', got ${describe(format.mode)}`);
   }
 }
 

@@ -74,7 +74,8 @@ export function splitToolCalls(calls: readonly FinishedToolCall[], truncated: bo
   return { calls: complete, incomplete };
 }
 
-function isJsonText(text: string): boolean {
+/** Whether `text` parses as JSON. */
+export function isJsonText(text: string): boolean {
   try {
     JSON.parse(text);
     return true;

@@ -1,6 +1,6 @@
 import type { ObservableInput } from 'rxjs';
-import type { StandardSchemaV1 } from './standardSchema.js';
 import { assertFunction } from '../optionChecks.js';
+import { formatIssues, isStandardSchema, validateWithSchema, type SchemaCheck, type StandardSchemaV1 } from './schemaValidation.js';
 
 /** A JSON Schema object describing a tool's arguments. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -67,10 +67,6 @@ export function defineTool<S extends StandardSchemaV1 | JsonSchema, TResult>(
   } as Tool<S extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S> : Record<string, unknown>, TResult>;
 }
 
-function isStandardSchema(value: unknown): value is StandardSchemaV1 {
-  return typeof value === 'object' && value !== null && '~standard' in value;
-}
-
 const schemaCache = new WeakMap<object, JsonSchema>();
 
 /** The JSON Schema of a tool's parameters, as providers send it (draft-07, no `$schema` key). */
@@ -100,27 +96,20 @@ export function toolJsonSchema(tool: Pick<Tool, 'name' | 'parameters'>): JsonSch
 export type ValidationResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
 /**
- * Validates model-supplied arguments against the tool's schema (plain JSON Schemas are not checked yet).
- * The answer is synchronous when the schema validates synchronously (zod without async refinements, plain
- * JSON Schemas) — so the agent's tool loop stays in the scheduler's (virtual) time — and a Promise when it
- * does not; `await` works on both.
+ * Validates model-supplied arguments against the tool's schema: a Standard Schema validates itself, a plain
+ * JSON Schema is checked (as providers send it, see {@link toolJsonSchema}) by `@cfworker/json-schema`, which
+ * generates no code. The answer is synchronous when the schema validates synchronously (zod without async
+ * refinements, plain JSON Schemas) — so the agent's tool loop stays in the scheduler's (virtual) time — and a
+ * Promise when it does not; `await` works on both.
  */
 export function validateToolArguments<T>(tool: Tool<T>, args: unknown): ValidationResult<T> | Promise<ValidationResult<T>> {
   const params = tool.parameters;
-  if (!isStandardSchema(params)) return { ok: true, value: args as T };
-  const result = params['~standard'].validate(args);
+  const schema = isStandardSchema(params) ? (params as StandardSchemaV1<unknown, T>) : toolJsonSchema(tool);
+  const result = validateWithSchema<T>(schema, args);
   return result instanceof Promise ? result.then((r) => toValidationResult(tool, r)) : toValidationResult(tool, result);
 }
 
-function toValidationResult<T>(tool: Pick<Tool, 'name'>, result: StandardSchemaV1.Result<unknown>): ValidationResult<T> {
-  if (result.issues) {
-    const message = result.issues
-      .map((issue) => {
-        const path = (issue.path ?? []).map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.');
-        return path ? `${path}: ${issue.message}` : issue.message;
-      })
-      .join('; ');
-    return { ok: false, message: `Invalid arguments for tool ${tool.name}: ${message}` };
-  }
-  return { ok: true, value: result.value as T };
+function toValidationResult<T>(tool: Pick<Tool, 'name'>, result: SchemaCheck<T>): ValidationResult<T> {
+  if (!result.ok) return { ok: false, message: `Invalid arguments for tool ${tool.name}: ${formatIssues(result.issues)}` };
+  return { ok: true, value: result.value };
 }
