@@ -3,21 +3,10 @@
  * through the real openai / @anthropic-ai/sdk / ollama code paths, and prints lines asserted here so that a
  * broken example fails.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { example } from './helpers/examples.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const STORY_START = 'Once upon a time, a small stream of tokens left a distant server.';
-
-async function example(file: string, ...args: string[]): Promise<string> {
-  const env = { ...process.env, DEMO_OFFLINE: '1', DEMO_CHUNK_DELAY_MS: '1', OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', OLLAMA_HOST: '', NO_COLOR: '1' };
-  const { stdout } = await run(tsx, [file, ...args], { cwd: root, env, timeout: 60_000 });
-  return stdout;
-}
 
 // Each example is a child process (a tsx start-up included): a minute each at most, several at once.
 describe.concurrent("the guide's examples, offline", { timeout: 60_000 }, () => {

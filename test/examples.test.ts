@@ -1,18 +1,9 @@
 /** Smoke tests: every example runs against the embedded offline model, so none rots. */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { lastValueFrom, take as takeValues, toArray as allValues } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-
-async function example(file: string): Promise<string> {
-  const env = { ...process.env, DEMO_OFFLINE: '1', DEMO_CHUNK_DELAY_MS: '1', OPENAI_API_KEY: '', NO_COLOR: '1' };
-  const { stdout } = await run(tsx, [file], { cwd: root, env, timeout: 60_000 });
-  return stdout;
-}
+import { fromServerSentEvents as readEvents, type StreamChunk as Chunk } from '../src/index.js';
+import { example, root, tsx } from './helpers/examples.js';
 
 describe('examples', () => {
   it('demo.ts streams, retries, interrupts, calls a tool and runs, offline', async () => {
@@ -64,9 +55,6 @@ describe('examples', () => {
 });
 
 // ---- serving examples: start the server, stream, leave, resume, stop, 404 ----
-import { spawn } from 'node:child_process';
-import { lastValueFrom, take as takeValues, toArray as allValues } from 'rxjs';
-import { fromServerSentEvents as readEvents, type StreamChunk as Chunk } from '../src/index.js';
 
 async function serveExample(file: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const env = { ...process.env, PORT: '0', DEMO_CHUNK_DELAY_MS: '5', OPENAI_API_KEY: '', REDIS_URL: '' };
