@@ -25,7 +25,9 @@
  * 'F:a:<error name>', 'S:a:<reason>', 'T:a#2' (a retry: the attempt about to start), 'R:<successful>'.
  */
 import { describe, expect, it } from 'vitest';
-import { map, of, type Observable } from 'rxjs';
+import { filter, map, of, timer, type Observable } from 'rxjs';
+import { z } from 'zod';
+import { defineTool } from '../src/tools/tool.js';
 import type { RunHelpers } from 'rxjs/testing';
 import { chunk, type StreamChunk } from '../src/chunk.js';
 import { StreamTimeoutError } from '../src/errors/StreamTimeoutError.js';
@@ -251,6 +253,25 @@ describe('WorkflowAgent.streamWorkflow', () => {
         ],
       ]);
       expect(agent.history).toEqual([]);
+    });
+  });
+
+  it("an LLM step's timeout follows the Agent's rules: a slow tool never trips idle, a stalled model does", () => {
+    testScheduler().run(({ expectObservable }) => {
+      const slow = defineTool({ name: 'slow', description: 'd', parameters: z.object({}), execute: () => timer(100).pipe(map(() => 'ok')) });
+      const toolCall = { metadata: { toolCallDelta: { index: 0, id: 'c1', name: 'slow', argumentsDelta: '{}' } } };
+      const provider = marbleProvider(['-d|', '-a|', '-d|', '-a 50ms b|'], { d: toolCall, a: 'A', b: 'B' });
+      const agent = new WorkflowAgent({ provider, tools: [slow] });
+      const wf = agent.createWorkflow('llm-timeout').addStep({ name: 'ask', action: 'Go.', timeout: { idle: 20 } });
+      const outcome = (events: Observable<WorkflowEvent>): Observable<string> =>
+        events.pipe(
+          filter((e) => e.type === 'step-complete' || e.type === 'step-failed'),
+          map(label),
+        );
+      // Run 1: a 100 ms tool between the rounds, then the answer — completes.
+      expectObservable(outcome(agent.streamWorkflow(wf))).toBe('104ms (C|)', { C: 'C:ask=A' });
+      // Run 2 (a second subscription, subscribed at 200): the model stalls 50 ms after its first word — idle fires.
+      expectObservable(outcome(agent.streamWorkflow(wf)), '200ms ^').toBe('200ms 123ms (F|)', { F: 'F:ask:StreamTimeoutError' });
     });
   });
 

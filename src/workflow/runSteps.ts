@@ -32,8 +32,11 @@ export interface RunSpec<TAgent extends Agent> {
   readonly signal: AbortSignal | undefined;
   readonly runId: string;
   readonly scheduler: SchedulerLike;
-  /** Streams a step without a handler: its prompt through the agent's model, without the history. */
-  readonly llm: (prompt: string) => Observable<StreamChunk>;
+  /**
+   * Streams a step without a handler: its prompt through the agent's model, without the history, under the
+   * step's deadlines as the Agent's `timeout` rules apply them (first and idle watch model output, never tool time).
+   */
+  readonly llm: (prompt: string, timeout: WorkflowStep<Agent>['timeout']) => Observable<StreamChunk>;
 }
 
 type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -291,7 +294,9 @@ function runStep<TAgent extends Agent>(
         setResult: (value) => (result = { value }),
       };
       const output$ = defer(() => stepOutput(spec, step, control, (value) => (result ??= { value })));
-      const timed$ = step.timeout === undefined ? output$ : output$.pipe(timeoutStream(timeoutConfig(step.timeout, scheduler)));
+      // An LLM step's deadlines go to the agent (its rules leave tool time out); a handler's wrap its output.
+      const timed$ =
+        step.timeout === undefined || step.handler === undefined ? output$ : output$.pipe(timeoutStream(timeoutConfig(step.timeout, scheduler)));
       const events$ = concat(
         of<WorkflowEvent>({ type: 'step-start', runId, timestamp: scheduler.now(), step: step.name, attempt: n }),
         timed$.pipe(
@@ -344,7 +349,7 @@ function stepOutput<TAgent extends Agent>(
   control: StepControl,
   onValue: (value: unknown) => void,
 ): Observable<StreamChunk> {
-  if (step.handler === undefined) return spec.llm(llmPrompt(step, control.results));
+  if (step.handler === undefined) return spec.llm(llmPrompt(step, control.results), step.timeout);
   const handler = typeof step.handler === 'function' ? step.handler : spec.handler(step.handler)!;
   const out = handler(spec.agent, step, spec.context, control);
   const where = `step "${step.name}"`;

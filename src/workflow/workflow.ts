@@ -65,9 +65,9 @@ export interface WorkflowStepConfig<TAgent extends Agent = Agent> {
   /** Restart the whole step on an error: a count, or a {@link StepRetryConfig}. @default no retry */
   readonly retry?: number | StepRetryConfig;
   /**
-   * Deadlines for each attempt, as `timeoutStream` takes them (a number is a total). For an LLM step the
-   * deadlines watch the agent's stream. A handler that returns a Promise has no chunks: each deadline is
-   * measured to its settling.
+   * Deadlines for each attempt, as `timeoutStream` takes them (a number is a total). For an LLM step they are
+   * the Agent's `timeout` for the call: `first` and `idle` watch model output and never tool time. A handler
+   * that returns a Promise has no chunks: each deadline is measured to its settling.
    */
   readonly timeout?: number | TimeoutStreamConfig;
 }

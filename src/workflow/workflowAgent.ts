@@ -1,5 +1,6 @@
 import { asyncScheduler, defer, filter, lastValueFrom, map, type Observable, type SchedulerLike } from 'rxjs';
-import { Agent, type AgentConfig } from '../agent/agent.js';
+import { Agent, type AgentConfig, type AgentTimeout } from '../agent/agent.js';
+import type { TimeoutStreamConfig } from '../operators/timeoutStream.js';
 import { assertFunction, assertObject, assertPositiveInteger } from '../optionChecks.js';
 import { runSteps } from './runSteps.js';
 import { Workflow, type StepHandler, type WorkflowContext } from './workflow.js';
@@ -117,7 +118,7 @@ export class WorkflowAgent extends Agent {
         signal,
         runId: runId ?? newRunId(),
         scheduler: this.#clock,
-        llm: (prompt) => this.stream(prompt, { history: false }),
+        llm: (prompt, timeout) => this.stream(prompt, { history: false, ...(timeout === undefined ? {} : { timeout: agentTimeout(timeout) }) }),
       }),
     );
   }
@@ -143,4 +144,11 @@ function checkRunOptions(options: WorkflowRunOptions): WorkflowRunOptions {
   }
   if (runId !== undefined && (typeof runId !== 'string' || runId === '')) throw new TypeError('streamWorkflow: runId must be a non-empty string');
   return options;
+}
+
+/** A step's `timeout` as the agent's: a number is a total; a timeoutStream config without its scheduler (the agent's clock runs it). */
+function agentTimeout(timeout: number | TimeoutStreamConfig): AgentTimeout {
+  if (typeof timeout === 'number') return { total: timeout };
+  const { first, idle, total } = timeout;
+  return { ...(first === undefined ? {} : { first }), ...(idle === undefined ? {} : { idle }), ...(total === undefined ? {} : { total }) };
 }
