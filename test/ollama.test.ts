@@ -411,13 +411,14 @@ describe('ollama() errors', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
-  it("a line shaped like an object but not JSON (which the SDK skips silently) -> 'malformed_response' at the end", async () => {
+  it("a line shaped like an object but not JSON -> 'malformed_response' there, like any malformed line; the SDK never sees (or prints) it", async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     server.enqueue(ndjson([line({ content: 'Hello' }), '{"model":"x", broken}\n', line({ content: ' there' }), doneLine()]));
     const { chunks, error } = await failure(provider().stream(HELLO));
-    expect(textOf(chunks)).toBe('Hello there');
+    expect(textOf(chunks)).toBe('Hello');
     expect(chunks.some((c) => c.isFinal)).toBe(false);
     expect(error).toMatchObject({ code: 'malformed_response', retryable: false });
+    expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
   });
 

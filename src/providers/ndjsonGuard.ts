@@ -1,5 +1,4 @@
 import { ProviderError } from '../errors/ProviderError.js';
-import { isJsonText } from './wire.js';
 
 /** What the guard tells its caller: how many non-blank NDJSON lines it passed on. */
 export interface NdjsonLines {
@@ -33,15 +32,19 @@ export function ndjsonGuard(
   const check = (bytes: Uint8Array, start: number, end: number): boolean => {
     const kind = lineKind(bytes, start, end);
     if (kind === 'blank') return true;
-    if (kind === 'object' || isJsonText(new TextDecoder().decode(bytes.subarray(start, end)))) {
+    // Every line is parsed here, '{…}'-shaped ones too: one that is not JSON after all must never reach the
+    // SDK, which would print it (raw data, possibly an echoed key) with console.warn and skip it.
+    const text = LINE_DECODER.decode(bytes.subarray(start, end));
+    let parsed: unknown;
+    let json = true;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      json = false;
+    }
+    if (json) {
       seen.lines = ++lines;
-      if (kind === 'object' && startsWithErrorKey(bytes, start, end)) {
-        try {
-          seen.errorLine = JSON.parse(new TextDecoder().decode(bytes.subarray(start, end))) as Record<string, unknown>;
-        } catch {
-          // not JSON after all: the SDK skips it and the decoder counts it as malformed
-        }
-      }
+      if (kind === 'object' && startsWithErrorKey(bytes, start, end)) seen.errorLine = parsed as Record<string, unknown>;
       return true;
     }
     // The body does not begin with a JSON line: not a stream at all (an HTML page, plain text).
@@ -118,6 +121,7 @@ export function ndjsonGuard(
 }
 
 const NEWLINE = 0x0a;
+const LINE_DECODER = new TextDecoder();
 const EMPTY_BYTES = new Uint8Array(0);
 
 /** Of bytes[start, end): 'object' when the first and last non-blank bytes are '{' and '}', 'blank' for whitespace only. */
