@@ -19,6 +19,9 @@ import { Agent, openai, pipeServerSentEvents, resumableStreams, toServerSentEven
 import { startOfflineServer, type OfflineServer } from '../examples/offline.js';
 import { CHROMIUM, serviceAvailable } from './helpers/services.js';
 
+/** Screenshots of the e2e run (git-ignored): what the page showed at the end of each case. */
+const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+
 const available = serviceAvailable('chromium', CHROMIUM);
 const PAGE = `<!doctype html><meta charset="utf-8"><title>chat</title>
 <pre id="out"></pre><p id="status">streaming</p><button id="stop">Stop</button>
@@ -136,6 +139,7 @@ describe.skipIf(!available)('fromServerSentEvents in headless Chromium', () => {
     expect(reopened).toHaveLength(1); // re-opened once, after the last event the page had
     expect(Number(reopened[0])).toBeGreaterThanOrEqual(2);
     expect(offline.requestCount - requests).toBe(1); // one model request for the whole answer, reconnect included
+    await page.screenshot({ path: join(SCREENSHOTS, 'resumed.png') });
     await page.close();
   });
 
@@ -150,6 +154,7 @@ describe.skipIf(!available)('fromServerSentEvents in headless Chromium', () => {
     const chunks = await page.evaluate(() => (window as unknown as { chunks: StreamChunk[] }).chunks);
     expect(chunks.at(-1)).toMatchObject({ isFinal: true, metadata: { finishReason: 'interrupted' } });
     expect(chunks.map((c) => c.content).join('').length).toBeLessThan(answer.length);
+    await page.screenshot({ path: join(SCREENSHOTS, 'stopped.png') });
     await page.close();
   });
 
@@ -164,6 +169,7 @@ describe.skipIf(!available)('fromServerSentEvents in headless Chromium', () => {
     expect(await page.textContent('#out')).toBe(answer);
     expect(offline.requestCount - requests).toBe(1);
     expect(offline.abortedCount).toBe(aborted); // leaving stopped nothing
+    await page.screenshot({ path: join(SCREENSHOTS, 'reloaded.png') });
     await page.close();
   });
 
