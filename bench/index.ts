@@ -24,6 +24,8 @@ const SECTIONS: readonly Section[] = [
   { id: 'cancellation', title: '6. Cancellation latency', load: () => import('./cancellation.js') },
   { id: 'workflow', title: '7. Workflows', load: () => import('./workflow.js') },
   { id: 'structured', title: '8. Structured output', load: () => import('./structured.js') },
+  { id: 'serving', title: '9. Serving streams', load: () => import('./serving.js') },
+  { id: 'recovery', title: '10. Recovery', load: () => import('./recovery.js') },
 ];
 
 function selected(): readonly Section[] {
