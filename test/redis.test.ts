@@ -138,6 +138,38 @@ describe.skipIf(!available)('resumableStreams on Redis (two instances, one redis
     await client.quit();
   });
 
+  it('a Redis restart (a failover) is survived: the store reconnects, and a stop sent meanwhile still stops', async () => {
+    const a = resumableStreams({ store: store('failover:') });
+    const first = model(2, 1);
+    await read(await a.create('before', first.source)).done;
+    // Redis goes away and comes back on the same address (what a failover looks like to a client).
+    await redis.stop();
+    await sleep(1_500); // longer than the first connection's 3 retries: a client that gave up stays broken
+    redis = await startRedis(REDIS_SERVER!, redis.port);
+    let error: unknown;
+    for (let tries = 0; tries < 100; tries++) {
+      try {
+        const m = model(2, 1);
+        const body = await a.create(`after-${tries}`, m.source);
+        await read(body).done;
+        error = undefined;
+        break;
+      } catch (e) {
+        error = e;
+        await sleep(100); // commands fail fast while the client reconnects
+      }
+    }
+    expect(error).toBeUndefined();
+    // A generation whose stop was published while nobody listened: the stop key is polled too.
+    const long = model(1000, 10);
+    const reader = read(await a.create('missed-stop', long.source));
+    await until(() => reader.events.length >= 1);
+    const other = await (await import('redis')).createClient({ url: redis.url }).connect();
+    await other.sendCommand(['SET', 'failover:{missed-stop}:stop', '1', 'PX', '60000']); // the key, without the message
+    await until(() => long.unsubscribed === 1, 5_000);
+    await other.quit();
+  }, 30_000);
+
   it('an unreachable Redis is a typed error at create, and nothing is started', async () => {
     const dead = redisStore({ url: 'redis://127.0.0.1:1' });
     stores.push(dead);

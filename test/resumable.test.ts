@@ -183,6 +183,27 @@ describe('resumableStreams (memory store, virtual time)', () => {
     expect(JSON.parse(last.data)).toMatchObject({ name: 'ResumableStreamError', code: 'abandoned', streamId: 'd' });
   });
 
+  it('one failed lease renewal (a store that blinked) does not stop the renewals: readers never see it abandoned', async () => {
+    const { scheduler, advance } = clock();
+    const store = memoryStore({ scheduler });
+    let failures = 0;
+    const blinking: StreamStore = {
+      ...store,
+      renew: (id, owner, lease) => (failures++ === 0 ? new Observable<void>((s) => s.error(new Error('blink'))) : store.renew(id, owner, lease)),
+    };
+    const a = resumableStreams({ store: blinking, scheduler, leaseMs: 300 });
+    const b = resumableStreams({ store, scheduler, leaseMs: 300 });
+    const m = model(scheduler, 40); // 40 chunks 100 ms apart: many lease periods
+    void read(await a.create('blink', m.source));
+    await tick();
+    const reader = read(await b.resume('blink'));
+    for (let t = 0; t < 50; t++) await advance(100);
+    await reader.done;
+    expect(failures).toBeGreaterThan(3);
+    expect(reader.events.some((e) => e.type === 'error')).toBe(false);
+    expect(reader.events.at(-1)).toMatchObject({ type: 'end', data: '{"reason":"complete"}' });
+  });
+
   it('serves any JSON values, and an upstream error is the stored terminal event', async () => {
     const { scheduler, advance } = clock();
     const streams = resumableStreams({ scheduler });

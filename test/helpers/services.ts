@@ -51,8 +51,9 @@ export interface RedisServer {
 }
 
 /** Starts `redis-server --port <free port> --save '' --appendonly no` on loopback; resolves once it accepts connections. */
-export async function startRedis(executable: string): Promise<RedisServer> {
-  const port = await freePort();
+/** Starts redis-server on a free loopback port (or on `port`, to restart one: a failover's way back). */
+export async function startRedis(executable: string, port?: number): Promise<RedisServer> {
+  port ??= await freePort();
   const child: ChildProcess = spawn(executable, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,8 +1,11 @@
-import { Observable, defer, from, type Subscriber } from 'rxjs';
+import { Observable, defer, from, interval, type Subscriber } from 'rxjs';
 import { ResumableStreamError } from '../../errors/ResumableStreamError.js';
 import { assertObject } from '../../optionChecks.js';
 import type { StoredEvent, StoredStreamInfo, StreamStore } from './store.js';
 
+
+/** How often a running generation also looks at its stop key (pub/sub alone misses a stop sent during a reconnect). */
+const STOP_POLL_MS = 2_000;
 /** The part of a node-redis (`redis` package, v5 or later) client that `redisStore` uses. */
 export interface RedisClientLike {
   readonly isOpen: boolean;
@@ -210,8 +213,18 @@ export function redisStore(config: RedisStoreConfig): RedisStreamStore {
           return sub;
         });
         ready.catch(() => undefined);
+        // A stop published while the subscriber connection was down (a failover) is missed by pub/sub; the stop
+        // key is not: look at it now and then too.
+        const poll = interval(STOP_POLL_MS).subscribe(() => {
+          void command(['EXISTS', channel])
+            .then((exists) => {
+              if (active && Number(exists) === 1) observer.next();
+            })
+            .catch(() => undefined);
+        });
         return () => {
           active = false;
+          poll.unsubscribe();
           void ready.then((sub) => sub.unsubscribe(channel)).catch(() => undefined);
         };
       }),
@@ -235,7 +248,7 @@ export function redisStore(config: RedisStoreConfig): RedisStreamStore {
 
 /** Loads the optional `redis` package and makes a client that fails fast instead of queueing when Redis is down. */
 async function createRedisClient(url: string): Promise<RedisClientLike> {
-  let redis: { createClient(options: object): unknown };
+  let redis: { createClient(options: object): RedisClientLike & { on(event: 'ready', listener: () => void): unknown } };
   try {
     // A specifier in a variable: bundlers building the library for a browser leave the optional peer alone.
     const name = 'redis';
@@ -246,11 +259,23 @@ async function createRedisClient(url: string): Promise<RedisClientLike> {
       cause,
     });
   }
-  return redis.createClient({
+  // Before the first connection, 3 retries: an unreachable Redis is a prompt `store_unavailable`. Once connected,
+  // the client reconnects for as long as it takes (a failover lasts seconds): commands fail fast meanwhile
+  // (no offline queue) and work again when Redis is back. Its copies (duplicate()) share the strategy.
+  let established = false;
+  const client = redis.createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => (retries >= 3 ? new Error(`Redis unreachable after ${retries} retries`) : 100 * (retries + 1)) },
-  }) as RedisClientLike;
+    socket: {
+      connectTimeout: 2_000,
+      reconnectStrategy: (retries: number) =>
+        !established && retries >= 3 ? new Error(`Redis unreachable after ${retries} retries`) : Math.min(100 * (retries + 1), 2_000),
+    },
+  });
+  client.on('ready', () => {
+    established = true;
+  });
+  return client;
 }
 
 function storeError(error: unknown): unknown {

@@ -150,8 +150,8 @@ export function resumableStreams(config: ResumableStreamsConfig = {}): Resumable
     generation.add(
       interval(renewEvery, scheduler)
         .pipe(
-          exhaustMap(() => store.renew(id, owner, lease)),
-          catchError(() => EMPTY),
+          // One failed renewal (a store that blinked) must not end the renewals: the next tick tries again.
+          exhaustMap(() => defer(() => store.renew(id, owner, lease)).pipe(catchError(() => EMPTY))),
         )
         .subscribe(),
     );
