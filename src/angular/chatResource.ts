@@ -18,7 +18,7 @@ import { interruptAfter } from '../operators/interruptAfter.js';
 import type { Message } from '../providers/provider.js';
 import type { StreamingResponse } from '../response.js';
 import { resourceInjector } from './injection.js';
-import { responseSnapshots } from './responseSnapshots.js';
+import { scanResponse } from '../operators/scanResponse.js';
 
 /**
  * What a `send()` does while a reply is streaming — RxJS's flattening operators:
@@ -180,7 +180,7 @@ export function chatResource(config: ChatResourceConfig): ChatResource {
       const source = agent !== undefined ? agent.stream(turn.text) : stream(conversation.map(({ role, content }) => ({ role, content })));
       return source.pipe(
         interruptAfter({ notifier: stops, reason: 'stop' }),
-        responseSnapshots(),
+        scanResponse(),
         tap({
           next: (response) => {
             patch(assistantId, { content: response.completeText, response, status: 'streaming' });

@@ -4,7 +4,7 @@ import type { Agent } from '../agent/agent.js';
 import type { StreamChunk, Usage } from '../chunk.js';
 import { StreamingResponse } from '../response.js';
 import { resourceInjector } from './injection.js';
-import { responseSnapshots } from './responseSnapshots.js';
+import { scanResponse } from '../operators/scanResponse.js';
 import { streamResource, type StreamResource } from './streamResource.js';
 
 interface CompletionResourceBase {
@@ -107,7 +107,7 @@ export function completionResource(config: CompletionResourceConfig): Completion
   const resource = streamResource<string, StreamingResponse>({
     params: () => prompt(),
     stream,
-    snapshots: responseSnapshots(keepChunks),
+    snapshots: scanResponse({ keepChunks }),
     empty: () => new StreamingResponse({ keepChunks }).end(),
     injector,
     debugName: debugName ?? 'completionResource',

@@ -14,7 +14,7 @@ export interface StreamResourceConfig<P, T> {
   /** One request: subscribed when it starts, unsubscribed (the HTTP request aborted) when it is cancelled. */
   readonly stream: (params: P) => Observable<StreamChunk>;
   /**
-   * Chunks to values: `responseSnapshots()` for text. It must honour reset chunks (`metadata.reset`) and emit
+   * Chunks to values: `scanResponse()` for text. It must honour reset chunks (`metadata.reset`) and emit
    * on the final chunk that `stop()` appends (`finishReason: 'interrupted'`).
    */
   readonly snapshots: OperatorFunction<StreamChunk, T>;

@@ -1,5 +1,6 @@
 import { asyncScheduler, catchError, defer, map, reduce, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { assertStreamChunk, type StreamChunk } from '../chunk.js';
+import type { StreamChunk } from '../chunk.js';
+import { addChunkAs } from './trackChunk.js';
 import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
@@ -84,10 +85,7 @@ export function collectResponse(config: CollectResponseConfig = {}): OperatorFun
     defer(() => {
       const response = new StreamingResponse({ keepChunks, scheduler });
       return source.pipe(
-        reduce((acc, value: StreamChunk) => {
-          assertStreamChunk('collectResponse', value);
-          return acc.addChunk(value);
-        }, response),
+        reduce((acc, value: StreamChunk) => addChunkAs('collectResponse', acc, value), response),
         map((acc) => acc.end()),
         catchError((error: unknown) => throwError(() => withPartialResponse(error, response.end()))),
       );

@@ -1,13 +1,12 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { continuationOf, keepContinuation } from '../continuation.js';
 import { mergeObjects } from '../mergeObjects.js';
-import { chunk, type StreamChunk } from '../chunk.js';
+import { chunk, isStreamChunk, notAChunk, type StreamChunk } from '../chunk.js';
 import { isProviderError } from '../errors/ProviderError.js';
 import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
 import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertOneOf, assertScheduler } from '../optionChecks.js';
 import { Forwarder } from './forwarder.js';
-import { trackChunk } from './trackChunk.js';
 import { StreamingResponse } from '../response.js';
 import { scheduleAfter } from '../longTimers.js';
 
@@ -163,8 +162,9 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
       const subscribeToSource = (): void => {
         backoff = undefined;
         attempts++;
-        // Only what this attempt delivered: an error before any chunk of it can be retried as it is.
-        const partial = new StreamingResponse({ keepChunks: false, scheduler });
+        // How many chunks this attempt delivered: an error before any can be retried as it is. (What was
+        // delivered in all is `delivered`; one response per stream, not one more per attempt.)
+        let received = 0;
         const resuming = continuation !== undefined && delivered.chunkCount > 0;
         const attempt$ = resuming ? continuation({ text: delivered.completeText, chunks: delivered.chunkCount }) : source;
         const trim = resuming ? overlapTrimmer<T>(delivered.completeText) : undefined;
@@ -178,13 +178,17 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         const subscription = attempt$.subscribe(
           new Forwarder<T>(
             (value) => {
-              if (!trackChunk(partial, value, subscriber, 'retryStream')) return;
+              if (!isStreamChunk(value)) {
+                subscriber.error(notAChunk('retryStream', value));
+                return;
+              }
+              received++;
               if (trim === undefined) emit(value);
               else for (const out of trim.next(value)) emit(out);
             },
             (error) => {
               if (trim !== undefined) for (const out of trim.flush()) emit(out);
-              if (partial.chunkCount > 0) failAfterContent(error);
+              if (received > 0) failAfterContent(error);
               else retryOrFail(error);
             },
             () => {

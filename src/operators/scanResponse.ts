@@ -1,5 +1,6 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { assertStreamChunk, type StreamChunk } from '../chunk.js';
+import type { StreamChunk } from '../chunk.js';
+import { addChunkAs } from './trackChunk.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
 
@@ -68,10 +69,7 @@ export function scanResponse(config: ScanResponseConfig = {}): OperatorFunction<
     defer(() => {
       const response = new StreamingResponse({ keepChunks, scheduler });
       return source.pipe(
-        map((value) => {
-          assertStreamChunk('scanResponse', value);
-          return response.addChunk(value).snapshot();
-        }),
+        map((value) => addChunkAs('scanResponse', response, value).snapshot()),
       );
     });
 }

@@ -1,5 +1,5 @@
-import { asyncScheduler, defer, filter, lastValueFrom, map, type Observable, type SchedulerLike } from 'rxjs';
-import { Agent, type AgentConfig, type AgentTimeout } from '../agent/agent.js';
+import { defer, filter, lastValueFrom, map, type Observable } from 'rxjs';
+import { Agent, type AgentTimeout } from '../agent/agent.js';
 import type { TimeoutStreamConfig } from '../operators/timeoutStream.js';
 import { assertFunction, assertObject, assertPositiveInteger } from '../optionChecks.js';
 import { runSteps } from './runSteps.js';
@@ -70,12 +70,6 @@ function newRunId(): string {
  */
 export class WorkflowAgent extends Agent {
   readonly #handlers = new Map<string, StepHandler<WorkflowAgent>>();
-  readonly #clock: SchedulerLike;
-
-  constructor(config: AgentConfig = {}) {
-    super(config);
-    this.#clock = config.scheduler ?? asyncScheduler;
-  }
 
   /** The registered handlers' names. */
   get handlers(): readonly string[] {
@@ -117,7 +111,7 @@ export class WorkflowAgent extends Agent {
         concurrency,
         signal,
         runId: runId ?? newRunId(),
-        scheduler: this.#clock,
+        scheduler: this.scheduler,
         llm: (prompt, timeout) => this.stream(prompt, { history: false, ...(timeout === undefined ? {} : { timeout: agentTimeout(timeout) }) }),
       }),
     );
