@@ -12,7 +12,8 @@ import { bufferChunks, type BufferChunksConfig } from '../src/operators/bufferCh
 import { collectResponse } from '../src/operators/collectResponse.js';
 import { interruptAfter } from '../src/operators/interruptAfter.js';
 import { scanResponse } from '../src/operators/scanResponse.js';
-import { retryStream } from '../src/operators/retryStream.js';
+import { overlapLength, retryStream } from '../src/operators/retryStream.js';
+import { resumable } from '../src/continuation.js';
 import { streamMetrics } from '../src/operators/streamMetrics.js';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
@@ -431,6 +432,58 @@ describe('timeoutStream (properties)', () => {
 // ---- retryStream never duplicates text --------------------------------------------------------------------
 
 describe('retryStream (properties)', () => {
+  /** Attempt n streams `answers[n]` and is cut after `cuts[n]` chunks (the last attempt is never cut). */
+  const flaky = (answers: readonly string[][], cuts: readonly number[]) => {
+    let attempt = 0;
+    return new Observable<StreamChunk>((subscriber) => {
+      const n = attempt++;
+      const texts = answers[Math.min(n, answers.length - 1)]!;
+      const cut = n < answers.length - 1 ? Math.min(cuts[n] ?? 0, texts.length) : texts.length;
+      for (const text of texts.slice(0, cut)) subscriber.next(chunk(text, { timestamp: 0 }));
+      if (cut < texts.length || n < answers.length - 1) subscriber.error(new ProviderError('reset', { provider: 'p', code: 'ECONNRESET' }));
+      else subscriber.complete();
+    });
+  };
+  const attemptsArb = fc.array(fc.array(piece, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 4 });
+
+  it("'restart': whatever attempts are cut where, a collector holds exactly the last attempt's text, once", () => {
+    fc.assert(
+      fc.property(attemptsArb, fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 4, maxLength: 4 }), (answers, cuts) => {
+        const run = runVirtual(() => flaky(answers, cuts).pipe(retryStream({ count: 5, delay: 1, afterContent: 'restart' }), collectResponse()));
+        expect(run.error).toBeUndefined();
+        expect(run.values[0]?.completeText).toBe(answers.at(-1)!.join(''));
+      }),
+      RUNS,
+    );
+  });
+
+  it("'resume': what the consumer sees is the delivered text followed by the continuation, never a piece twice", () => {
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 2, maxLength: 8 }), fc.integer({ min: 1, max: 7 }), (texts, cutAt) => {
+        const cut = Math.min(cutAt, texts.length - 1);
+        let continued: string | undefined;
+        const first = new Observable<StreamChunk>((subscriber) => {
+          for (const text of texts.slice(0, cut)) subscriber.next(chunk(text, { timestamp: 0 }));
+          subscriber.error(new ProviderError('reset', { provider: 'p', code: 'ECONNRESET' }));
+        });
+        const source = resumable(first, (delivered) => {
+          continued = delivered.text;
+          return concat(...texts.slice(cut).map((t) => timer(1).pipe(map(() => chunk(t, { timestamp: 0 })))));
+        });
+        const run = runVirtual(() => source.pipe(retryStream({ delay: 1, afterContent: 'resume' })));
+        const delivered = texts.slice(0, cut).join('');
+        expect(continued).toBe(delivered);
+        const rest = texts.slice(cut).join('');
+        // The overlap rule may drop a repeat of the delivered text's end (>= 4 characters), never more.
+        const seen = textOf(run.values);
+        expect(seen.startsWith(delivered)).toBe(true);
+        expect(rest.endsWith(seen.slice(delivered.length))).toBe(true);
+        expect(rest.length - (seen.length - delivered.length)).toBe(overlapLength(delivered, rest));
+      }),
+      RUNS,
+    );
+  });
+
   it('failures before content are retried and the text arrives once; a failure after content passes on with what was delivered, once', () => {
     fc.assert(
       fc.property(fc.array(piece, { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 3 }), fc.option(fc.integer({ min: 0, max: 7 }), { nil: undefined }), (texts, failuresBefore, cutAt) => {
