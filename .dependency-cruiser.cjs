@@ -18,7 +18,7 @@
 
 /** The paths of each layer. Core also holds two small helpers every layer may use. */
 const PATHS = {
-  core: ['^src/(chunk|response|optionChecks|mergeObjects|longTimers|continuation)[.]ts$', '^src/errors/'],
+  core: ['^src/(chunk|response|optionChecks|mergeObjects|longTimers|continuation|lazyAbort)[.]ts$', '^src/errors/'],
   tools: ['^src/tools/'],
   interop: ['^src/interop/'],
   operators: ['^src/operators/'],

@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig(({ mode }) => ({
   test:
     mode === 'bench'
-      ? { include: ['bench/smoke.test.ts'], testTimeout: 180_000 }
+      ? { include: ['bench/smoke.test.ts'], testTimeout: 420_000 }
       : {
           include: ['test/**/*.test.ts', 'marbles/**/*.spec.ts'],
           testTimeout: 20_000,

@@ -101,10 +101,16 @@ const FINAL_METADATA: ChunkMetadata = Object.freeze({
   rawFinishReason: 'stop',
 });
 
+/**
+ * A clock-sized first timestamp: real chunks carry `scheduler.now()` (a double), and small integer
+ * timestamps would give the bench's chunks another V8 field representation than production's.
+ */
+const TIME_ORIGIN = 1_764_547_200_000.5;
+
 /** `deltas` as content chunks plus one final chunk (what a provider emits). */
 export function makeChunks(deltas: readonly string[]): StreamChunk[] {
-  const out: StreamChunk[] = deltas.map((d, i) => chunk(d, { metadata: BENCH_METADATA, timestamp: i }));
-  out.push(finalChunk(FINAL_METADATA, { timestamp: deltas.length }));
+  const out: StreamChunk[] = deltas.map((d, i) => chunk(d, { metadata: BENCH_METADATA, timestamp: TIME_ORIGIN + i }));
+  out.push(finalChunk(FINAL_METADATA, { timestamp: TIME_ORIGIN + deltas.length }));
   return out;
 }
 

@@ -10,7 +10,7 @@ import { fullChain } from './operators.js';
 import { assertEqual, cpuNow, makeDeltas, measure, round, size, target, usPerChunk, type Measured, type Row, type SectionResult, type Target, type Task } from './common.js';
 import { startLoopback } from './loopback.js';
 import { startLoopbackProcess } from './loopbackProcess.js';
-import { REQUEST, ourProvider, rawClient, type RawClient } from './sdk.js';
+import { REQUEST, baselineProvider, ourProvider, rawClient, type RawClient } from './sdk.js';
 import { WIRE_PROVIDERS, transcript } from './wireGen.js';
 
 export const E2E_CHUNKS = size(10_000, 1_000);
@@ -20,6 +20,8 @@ export const STREAMED_CHUNKS = size(2_000, 200);
 export const SHORT_CHUNKS = 5;
 
 const fold = (text: string, c: StreamChunk): string => text + c.content;
+/** Another build of src/providers to compare with ours in the same run (see baselineProvider); unset: no such rows. */
+const AB_DIR = process.env['BENCH_AB_PROVIDERS'];
 const FLOOR_METADATA: ChunkMetadata = Object.freeze({ provider: 'floor' });
 
 /**
@@ -81,6 +83,10 @@ async function streamed(): Promise<Row[]> {
           { name: `${name} ${variant.label}: raw SDK for await`, fn: () => rawText(raw) },
           { name: `${name} ${variant.label}: our provider Observable`, fn: () => lastValueFrom(provider.stream(REQUEST).pipe(reduce(fold, ''))) },
         ];
+        if (AB_DIR !== undefined) {
+          const baseline = await baselineProvider(AB_DIR, name, server.url);
+          tasks.push({ name: `${name} ${variant.label}: A/B baseline provider Observable`, fn: () => lastValueFrom(baseline.stream(REQUEST).pipe(reduce(fold, ''))) });
+        }
         for (const t of tasks) assertEqual(await t.fn(), wire.text, `${t.name} text`);
         const results = await measure(tasks, { rounds: size(16, 1), time: size(150, 100), iterations: size(3, 2), baseline: tasks[0]!.name, now: cpuNow });
         for (const r of results) rows.push(streamRow(r, 'CPU ms/stream', variant.deltas, { events: wire.events }));
@@ -111,6 +117,10 @@ export async function run(): Promise<SectionResult> {
         { name: `${name}: our provider + full operator chain`, fn: () => lastValueFrom(provider.stream(REQUEST).pipe(fullChain(never))) },
         { name: `${name}: floor: raw SDK + a clock-stamped chunk per delta through one subscriber`, fn: () => lastValueFrom(floor(raw).pipe(reduce(fold, ''))) },
       ];
+      if (AB_DIR !== undefined) {
+        const baseline = await baselineProvider(AB_DIR, name, server.url);
+        tasks.push({ name: `${name}: A/B baseline provider Observable`, fn: () => lastValueFrom(baseline.stream(REQUEST).pipe(reduce(fold, ''))) });
+      }
       for (const t of tasks) assertEqual(await t.fn(), wire.text, `${t.name} text`);
 
       // Many short rounds: the ratio is a median of per-round ratios, so more rounds steady it against machine drift.
@@ -132,7 +142,8 @@ export async function run(): Promise<SectionResult> {
       'Server: node:http on 127.0.0.1, whole transcript written at once (OpenAI SSE, Anthropic SSE, Ollama NDJSON; see bench/wireGen.ts).',
       'Raw SDK: one reused client per provider (maxRetries 0), `for await` over the stream, text deltas concatenated.',
       'Ours: provider.stream(request) folded to the text (content chunks + the final chunk). Overhead = median over rounds of (ours / raw) − 1.',
-      'Our Ollama provider builds an SDK client per subscription (to wire its AbortSignal into fetch); that cost is included.',
+      'Our Ollama provider keeps one SDK client and hands each request its AbortSignal through the client\'s fetch (see src/providers/ollama.ts).',
+      'BENCH_AB_PROVIDERS=<dir> (another build of src/providers) adds an "A/B baseline" row per provider, measured in the same interleaved rounds.',
       `"short" rows: the same with ${SHORT_CHUNKS}-delta streams written at once: the cost of a request itself (building it, the SDK call, releasing the response), as in a tool round or a one-line answer.`,
       `"streamed" rows: a second server process writes the events one per event-loop turn (a server flushing events as it makes them; ${STREAMED_CHUNKS.toLocaleString('en-US')} deltas), so the client reads them a few at a time, as from a real API. Measured in this process's CPU time (process.cpuUsage, the server's is not counted): what each stream costs a server that holds many. For information: the target is judged on the whole-body rows above, the harder case.`,
       'The "floor" row is the raw SDK loop plus what any chunk Observable must do per delta (a chunk object, a clock read for its timestamp, one RxJS delivery): no provider layer can go below it; ours minus the floor is our own decoding, partial response and error mapping.',

@@ -3,11 +3,14 @@
  * `--only=operators,e2e` runs a subset. Runs each section (one file each) in turn, prints a table per
  * section and the targets, and writes bench/results.json with the Node version, CPU model and date
  * (quick runs: results.quick.json; --only runs: results[.quick].partial.json). Exit code 1 only when a section crashed (a missed target is a result).
+ * `--against <ref> [--pairs=N] [--keep-tree]` compares another commit with the working tree instead (bench/against.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseAgainstArgs, runAgainst } from './against.js';
 import { QUICK, type SectionResult } from './common.js';
+import { fmt, table } from './format.js';
 
 interface Section {
   readonly id: string;
@@ -26,6 +29,9 @@ const SECTIONS: readonly Section[] = [
   { id: 'structured', title: '8. Structured output', load: () => import('./structured.js') },
   { id: 'serving', title: '9. Serving streams', load: () => import('./serving.js') },
   { id: 'recovery', title: '10. Recovery', load: () => import('./recovery.js') },
+  { id: 'firstRequest', title: '11. The first request', load: () => import('./firstRequest.js') },
+  { id: 'scale', title: '12. Scale: 10,000 streams in one process', load: () => import('./scale.js') },
+  { id: 'agentLoop', title: '13. The agent loop and workflow events', load: () => import('./agentLoop.js') },
 ];
 
 function selected(): readonly Section[] {
@@ -42,22 +48,6 @@ function versionOf(pkg: string): string {
   } catch {
     return 'unknown';
   }
-}
-
-function fmt(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const abs = Math.abs(value);
-  if (abs === 0) return '0';
-  if (abs >= 1000) return value.toFixed(0);
-  if (abs >= 10) return value.toFixed(1);
-  if (abs >= 1) return value.toFixed(2);
-  return value.toPrecision(3);
-}
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 function printSection(result: SectionResult): void {
@@ -106,6 +96,11 @@ async function main(): Promise<void> {
       ['rxjs', 'tinybench', 'ai', '@langchain/core', 'openai', '@anthropic-ai/sdk', 'ollama', 'tsx'].map((p) => [p, versionOf(p)]),
     ),
   };
+  const against = parseAgainstArgs(process.argv.slice(2));
+  if (against !== undefined) {
+    process.exitCode = await runAgainst(against, selected(), environment);
+    return;
+  }
   console.log(`# agenticraft-rx benchmark${QUICK ? ' (quick)' : ''}`);
   console.log(`${environment.date} · Node ${environment.node} · ${environment.cpuModel} × ${environment.cpuCount} · load ${environment.loadAverageAtStart.join(' ')}`);
 

@@ -4,8 +4,8 @@
  * to the bare RxJS fold is the operator's own cost. Baselines: the bare fold (`from(chunks)` + `reduce`),
  * a `for await` over an async generator of the chunks (how SDK streams are consumed) and a sync `for…of`.
  */
-import { asyncScheduler, from, lastValueFrom, map, reduce, type Observable, type OperatorFunction } from 'rxjs';
-import type { StreamChunk } from '../src/chunk.js';
+import { Observable, asyncScheduler, bufferCount, from, lastValueFrom, map, reduce, type OperatorFunction } from 'rxjs';
+import { chunk, type StreamChunk } from '../src/chunk.js';
 import { StreamingResponse } from '../src/response.js';
 import { bufferChunks } from '../src/operators/bufferChunks.js';
 import { collectResponse } from '../src/operators/collectResponse.js';
@@ -23,6 +23,7 @@ import {
   target,
   textLength,
   usPerChunk,
+  type Row,
   type SectionResult,
   type Task,
 } from './common.js';
@@ -32,6 +33,88 @@ export const OPERATOR_CHUNKS = size(200_000, 20_000);
 const FIRST_OPERATOR_ROW = 6;
 /** Measured for information, no target (the issue's targets are for the five operators and their chain). */
 const INFO_ONLY = 'streamMetrics() + fold (for information)';
+/** Combinations: each is judged against the sum of its operators alone (the "sum of the parts"), not the per-operator targets. */
+const PAIR = 'interruptAfter + bufferChunks(8) + fold';
+const CHAIN = 'full chain (all five)';
+const CHAIN_WITHOUT_BUFFER = 'full chain without bufferChunks';
+const COMBINATIONS: ReadonlySet<string> = new Set([PAIR, CHAIN_WITHOUT_BUFFER]);
+
+/**
+ * Each operator's contract floor: the fold plus the per-chunk work its contract makes any implementation do,
+ * written with RxJS primitives (one `map`, or RxJS's own operator for the job) and nothing else. The
+ * regression guard is operator ≤ 1.3× its floor; the chain's is ≤ 1.2× the RxJS floor plus one clock read.
+ */
+const FLOOR_OF: Readonly<Record<string, string>> = {
+  'timeoutStream({first,idle,total}) + fold': 'floor of timeoutStream: map(clock read + partial response) + fold',
+  'retryStream() + fold': 'floor of retryStream: map(partial response) + fold',
+  'interruptAfter({chars}) + fold (never fires)': 'floor of interruptAfter: map(count chars, compare) + fold',
+  'bufferChunks(8) + fold': 'floor of bufferChunks: bufferCount(8) + map(join into one chunk) + fold',
+  'collectResponse({keepChunks:false})': 'floor of collectResponse: reduce(StreamingResponse.addChunk)',
+  'full chain (all five)': 'floor of the chain: RxJS floor + one clock read',
+};
+const FLOORS: ReadonlySet<string> = new Set(Object.values(FLOOR_OF));
+/** What each guard allows over its floor. */
+const FLOOR_LIMIT = (name: string): number => (name === 'full chain (all five)' ? 1.2 : 1.3);
+
+/** The floors' tasks, on `chunks` (content chunks + one final chunk). */
+function floorTasks(chunks: readonly StreamChunk[], limit: number): Task[] {
+  const viaFold = (...ops: OperatorFunction<StreamChunk, StreamChunk>[]) => (): Promise<string> =>
+    // pipe() with a spread loses the tuple typing; the ops are all chunk → chunk.
+    lastValueFrom((ops.reduce<Observable<StreamChunk>>((s, op) => s.pipe(op), from(chunks))).pipe(reduce(fold, '')));
+  const partialMap = (withClock: boolean): OperatorFunction<StreamChunk, StreamChunk> => (source) =>
+    new Observable<StreamChunk>((subscriber) => {
+      const partial = new StreamingResponse({ keepChunks: false });
+      return source
+        .pipe(
+          map((c) => {
+            if (withClock) clockSink += asyncScheduler.now() & 1;
+            partial.addChunk(c);
+            return c;
+          }),
+        )
+        .subscribe(subscriber);
+    });
+  const countMap: OperatorFunction<StreamChunk, StreamChunk> = (source) =>
+    new Observable<StreamChunk>((subscriber) => {
+      let chars = 0;
+      return source
+        .pipe(
+          map((c) => {
+            chars += c.content.length;
+            if (chars > limit) throw new Error('limit');
+            return c;
+          }),
+        )
+        .subscribe(subscriber);
+    });
+  const joined = (group: StreamChunk[]): StreamChunk => {
+    if (group.length === 1) return group[0]!;
+    let content = '';
+    for (const c of group) content += c.content;
+    const last = group[group.length - 1]!;
+    return last.isFinal ? { ...last, content } : chunk(content, { metadata: last.metadata, timestamp: last.timestamp });
+  };
+  return [
+    { name: FLOOR_OF['timeoutStream({first,idle,total}) + fold']!, fn: viaFold(partialMap(true)) },
+    { name: FLOOR_OF['retryStream() + fold']!, fn: viaFold(partialMap(false)) },
+    { name: FLOOR_OF['interruptAfter({chars}) + fold (never fires)']!, fn: viaFold(countMap) },
+    { name: FLOOR_OF['bufferChunks(8) + fold']!, fn: viaFold((s) => s.pipe(bufferCount(8), map(joined))) },
+    {
+      name: FLOOR_OF['collectResponse({keepChunks:false})']!,
+      fn: () =>
+        lastValueFrom(
+          from(chunks).pipe(
+            reduce((r, c) => r.addChunk(c), new StreamingResponse({ keepChunks: false })),
+            map((r) => r.completeText),
+          ),
+        ),
+    },
+    {
+      name: FLOOR_OF['full chain (all five)']!,
+      fn: () => lastValueFrom(from(chunks).pipe(map(same), map(same), map(same), map(same), map(same), reduce(foldAndClock, ''))),
+    },
+  ];
+}
 
 const fold = (text: string, c: StreamChunk): string => text + c.content;
 /** The fold plus the one clock read per chunk that an exact idle deadline needs (the same clock timeoutStream reads). */
@@ -67,6 +150,18 @@ export function fullChain(neverChars: number): OperatorFunction<StreamChunk, str
       retryStream(),
       interruptAfter({ chars: neverChars }),
       bufferChunks(8),
+      collectResponse({ keepChunks: false }),
+      map((r) => r.completeText),
+    );
+}
+
+/** The full chain less `bufferChunks`: every chunk reaches collectResponse as the provider made it. */
+function chainWithoutBuffer(neverChars: number): OperatorFunction<StreamChunk, string> {
+  return (source: Observable<StreamChunk>) =>
+    source.pipe(
+      timeoutStream(TIMEOUTS),
+      retryStream(),
+      interruptAfter({ chars: neverChars }),
       collectResponse({ keepChunks: false }),
       map((r) => r.completeText),
     );
@@ -120,9 +215,12 @@ export async function run(): Promise<SectionResult> {
       name: 'collectResponse({keepChunks:false})',
       fn: () => lastValueFrom(from(chunks).pipe(collectResponse({ keepChunks: false }), map((r) => r.completeText))),
     },
-    { name: 'full chain (all five)', fn: () => lastValueFrom(from(chunks).pipe(fullChain(never))) },
+    { name: CHAIN, fn: () => lastValueFrom(from(chunks).pipe(fullChain(never))) },
+    { name: PAIR, fn: viaFold((s) => s.pipe(interruptAfter({ chars: never }), bufferChunks(8))) },
+    { name: CHAIN_WITHOUT_BUFFER, fn: () => lastValueFrom(from(chunks).pipe(chainWithoutBuffer(never))) },
     // Not among the five the targets are for: a new chunk and metadata object per chunk, and a clock read.
     { name: INFO_ONLY, fn: viaFold(streamMetrics()) },
+    ...floorTasks(chunks, never),
   ];
 
   // Sanity: every pipeline must deliver the whole text, or it is not measuring the real path.
@@ -131,7 +229,7 @@ export async function run(): Promise<SectionResult> {
   const baseline = tasks[0]!.name;
   const results = await measure(tasks, { rounds: size(5, 2), time: size(600, 150), iterations: size(5, 3), baseline });
 
-  const rows = results.map((r) => ({
+  const rows: Row[] = results.map((r) => ({
     name: r.name,
     value: round(usPerChunk(r.medianMs, chunks.length), 4),
     unit: 'µs/chunk',
@@ -145,10 +243,56 @@ export async function run(): Promise<SectionResult> {
   }));
 
   const targets = [];
-  for (const r of results.slice(FIRST_OPERATOR_ROW).filter((r) => r.name !== INFO_ONLY)) {
+  const ratioOf = new Map(results.map((r) => [r.name, r.ratio ?? Number.NaN]));
+  for (const r of results.slice(FIRST_OPERATOR_ROW).filter((r) => r.name !== INFO_ONLY && !COMBINATIONS.has(r.name) && !FLOORS.has(r.name))) {
     const perChunk = usPerChunk(r.medianMs, chunks.length);
     targets.push(target(r.name, '<= 3x bare RxJS fold', r.ratio ?? Number.NaN, '<=', 3, 'x'));
     targets.push(target(r.name, '< 1 µs per chunk', perChunk, '<', 1, 'µs/chunk'));
+    const floorName = FLOOR_OF[r.name];
+    if (floorName !== undefined) {
+      const limit = FLOOR_LIMIT(r.name);
+      // Both ratios are to the bare fold in the same rounds, so their quotient is operator ÷ floor.
+      const overFloor = (r.ratio ?? Number.NaN) / (ratioOf.get(floorName) ?? Number.NaN);
+      targets.push(target(`${r.name} vs ${floorName}`, `<= ${limit}x its contract floor (regression guard)`, round(overFloor, 3), '<=', limit, 'x the floor'));
+    }
+  }
+
+  // The sum of the parts: the fold once, plus each operator's own cost measured alone (its row minus the
+  // fold; collectResponse replaces the fold, so its row is its whole cost). A combination that costs more
+  // than that pays for being combined. Judged on the lower quartile of run times, not the median: at this
+  // size a run holds 0.2–0.5 scavenges of 10–60 ms (the fold's text is a live rope of every chunk), so run
+  // times are bimodal and a median lands in either mode depending on how much a pipeline allocates —
+  // medians of the parts do not add up even when the costs do. The p25 is a run without a GC pause.
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const cost = (name: string, pick: (r: (typeof results)[number]) => number): number => usPerChunk(pick(byName.get(name)!), chunks.length);
+  const T = 'timeoutStream({first,idle,total}) + fold';
+  const R = 'retryStream() + fold';
+  const I = 'interruptAfter({chars}) + fold (never fires)';
+  const B = 'bufferChunks(8) + fold';
+  const C = 'collectResponse({keepChunks:false})';
+  const sums: readonly { readonly of: string; readonly parts: readonly string[]; readonly sink: string }[] = [
+    { of: PAIR, parts: [I, B], sink: baseline },
+    { of: CHAIN_WITHOUT_BUFFER, parts: [T, R, I], sink: C },
+    { of: CHAIN, parts: [T, R, I, B], sink: C },
+  ];
+  for (const { of, parts, sink } of sums) {
+    const sumBy = (pick: (r: (typeof results)[number]) => number): number =>
+      parts.reduce((acc, part) => acc + cost(part, pick) - cost(baseline, pick), cost(sink, pick));
+    const p25 = sumBy((r) => r.p25Ms);
+    const medianSum = sumBy((r) => r.medianMs);
+    const measuredP25 = cost(of, (r) => r.p25Ms);
+    rows.push({
+      name: `sum of the parts of: ${of}`,
+      value: round(p25, 4),
+      unit: 'µs/chunk p25',
+      extra: {
+        measuredP25UsPerChunk: round(measuredP25, 4),
+        sumOfMediansUsPerChunk: round(medianSum, 4),
+        measuredMedianUsPerChunk: round(cost(of, (r) => r.medianMs), 4),
+        computedFrom: [...parts, sink].join(' | '),
+      },
+    });
+    targets.push(target(of, '<= the sum of its operators alone (p25 run times)', measuredP25 / p25, '<=', 1, 'x the sum'));
   }
 
   return {
@@ -164,6 +308,8 @@ export async function run(): Promise<SectionResult> {
       'The "clock floor" row is the fold plus one asyncScheduler.now() per chunk: what timeoutStream\'s exact idle deadline (and so the full chain) cannot go below.',
       'The "contract floor" row adds the partial response (StreamingResponse, text only) that timeoutStream\'s error must carry: the clock read and the partial, with no operator around them.',
       'ratio = median over rounds of (round median / bare fold round median); µs/chunk = median run time / chunk count.',
+      '"floor of …" rows are each operator\'s contract floor: the fold plus the per-chunk work the operator\'s contract requires (the clock read and partial response for timeoutStream, the partial response for retryStream, the char count for interruptAfter, RxJS bufferCount + join for bufferChunks, StreamingResponse.addChunk for collectResponse), in RxJS primitives. Guards: each operator <= 1.3x its floor; the chain <= 1.2x the RxJS floor plus one clock read.',
+      '"sum of the parts" rows are computed, not measured: collectResponse (or the fold) plus each operator\'s alone row minus the fold, on the lower quartile of run times (runs without a GC pause: at 200,000 chunks run times are bimodal, and medians of the parts do not add up); a combination\'s target is its measured p25 over that sum.',
     ],
   };
 }

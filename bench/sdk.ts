@@ -5,7 +5,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import type { ChatRequest, Provider } from '../src/providers/provider.js';
+import { pathToFileURL } from 'node:url';
+import type { ChatRequest, PreloadableProvider, Provider } from '../src/providers/provider.js';
 import { anthropic } from '../src/providers/anthropic.js';
 import { ollama } from '../src/providers/ollama.js';
 import { openai } from '../src/providers/openai.js';
@@ -21,7 +22,7 @@ export const REQUEST: ChatRequest = { messages: [{ role: 'user', content: 'Strea
 const SDK_MESSAGES = [{ role: 'user' as const, content: 'Stream the benchmark transcript.' }];
 
 /** Our provider for `name`, talking to the loopback server at `url`. */
-export function ourProvider(name: WireProvider, url: string): Provider {
+export function ourProvider(name: WireProvider, url: string): PreloadableProvider {
   switch (name) {
     case 'openai':
       return openai({ baseURL: `${url}/v1`, apiKey: API_KEY, model: MODELS.openai });
@@ -29,6 +30,23 @@ export function ourProvider(name: WireProvider, url: string): Provider {
       return anthropic({ baseURL: url, apiKey: API_KEY, model: MODELS.anthropic });
     case 'ollama':
       return ollama({ host: url, model: MODELS.ollama });
+  }
+}
+
+/**
+ * The same provider from another build of src/providers (a directory holding openai.js, anthropic.js,
+ * ollama.js: a copy of the old files, compiled), for an A/B in one run: `BENCH_AB_PROVIDERS=<dir>`.
+ */
+export async function baselineProvider(dir: string, name: WireProvider, url: string): Promise<Provider> {
+  const module = (await import(pathToFileURL(`${dir}/${name}.js`).href)) as Record<string, (options: object) => Provider>;
+  const make = module[name]!;
+  switch (name) {
+    case 'openai':
+      return make({ baseURL: `${url}/v1`, apiKey: API_KEY, model: MODELS.openai });
+    case 'anthropic':
+      return make({ baseURL: url, apiKey: API_KEY, model: MODELS.anthropic });
+    case 'ollama':
+      return make({ host: url, model: MODELS.ollama });
   }
 }
 

@@ -30,7 +30,7 @@ export type { ToolErrorOptions } from './errors/ToolError.js';
 // Sources
 export { mockStream } from './providers/mock.js';
 export type { MockStreamConfig } from './providers/mock.js';
-export type { Provider, ProviderInfo, ChatRequest, Message } from './providers/provider.js';
+export type { Provider, PreloadableProvider, ProviderInfo, ChatRequest, Message } from './providers/provider.js';
 
 // Tools
 export { defineTool, toolJsonSchema, validateToolArguments } from './tools/tool.js';

@@ -2,19 +2,17 @@
  * resumableStreams on a real Redis: two instances ("two servers") sharing one redis-server — create on A,
  * resume on B, stop from B aborts the upstream on A; abandoned, expiry, an unreachable Redis.
  */
-import { Observable, concat, interval, map, of, take } from 'rxjs';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chunk,
-  finalChunk,
   isResumableStreamError,
   redisStore,
   resumableStreams,
   type RedisStreamStore,
-  type StreamChunk,
 } from '../src/index.js';
 import { read, texts } from './helpers/sseRead.js';
+import { countedModel, type CountedModel } from './helpers/streams.js';
 import { REDIS_SERVER, serviceAvailable, startRedis, type RedisServer } from './helpers/services.js';
 
 const available = serviceAvailable('redis-server', REDIS_SERVER);
@@ -28,27 +26,7 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-function model(n: number, ms: number): { source: Observable<StreamChunk>; subscribed: number; unsubscribed: number } {
-  const record = {
-    subscribed: 0,
-    unsubscribed: 0,
-    source: new Observable<StreamChunk>((subscriber) => {
-      record.subscribed++;
-      const sub = concat(
-        interval(ms).pipe(
-          take(n),
-          map((i) => chunk(`t${i} `)),
-        ),
-        of(finalChunk({ finishReason: 'stop' })),
-      ).subscribe(subscriber);
-      return () => {
-        record.unsubscribed++;
-        sub.unsubscribe();
-      };
-    }),
-  };
-  return record;
-}
+const model = (n: number, ms: number): CountedModel => countedModel(n, ms);
 
 describe.skipIf(!available)('resumableStreams on Redis (two instances, one redis-server)', () => {
   let redis: RedisServer;

@@ -1,17 +1,15 @@
 /** resumableStreams with the memory store, in virtual time: create, join, resume, stop, abandoned, ttl. */
-import { EMPTY, NEVER, Observable, concat, interval, map, of, take } from 'rxjs';
+import { EMPTY, NEVER, Observable, concat, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
-  chunk,
-  finalChunk,
   isResumableStreamError,
   memoryStore,
   resumableStreams,
-  type StreamChunk,
   type StreamStore,
 } from '../src/index.js';
 import { read, texts } from './helpers/sseRead.js';
+import { countedModel, type CountedModel } from './helpers/streams.js';
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -35,27 +33,7 @@ function clock(): { scheduler: TestScheduler; advance: (ms: number) => Promise<v
 /** Reads an event-stream body in the background: `events` fills as it arrives, `done` resolves at its end. */
 
 /** `n` chunks 100 ms apart then a final one, counting subscriptions and unsubscriptions. */
-function model(scheduler: TestScheduler, n = 5): { source: Observable<StreamChunk>; subscribed: number; unsubscribed: number } {
-  const record = {
-    subscribed: 0,
-    unsubscribed: 0,
-    source: new Observable<StreamChunk>((subscriber) => {
-      record.subscribed++;
-      const sub = concat(
-        interval(100, scheduler).pipe(
-          take(n),
-          map((i) => chunk(`t${i} `, { scheduler })),
-        ),
-        of(finalChunk({ finishReason: 'stop' }, { scheduler })),
-      ).subscribe(subscriber);
-      return () => {
-        record.unsubscribed++;
-        sub.unsubscribe();
-      };
-    }),
-  };
-  return record;
-}
+const model = (scheduler: TestScheduler, n = 5): CountedModel => countedModel(n, 100, scheduler);
 
 describe('resumableStreams (memory store, virtual time)', () => {
   it('a generation runs to its end when the client leaves; resume replays what it missed and follows live', async () => {

@@ -246,6 +246,15 @@ export class Agent {
     return this;
   }
 
+  /**
+   * Loads the provider's SDK and builds its client ahead of the first prompt (`provider.preload()`), so the
+   * first answer starts as fast as the next. Sends no request; resolves at once for a provider with nothing
+   * to load; rejects with the provider's `ProviderError` (`code: 'sdk_not_installed'`) when its SDK is missing.
+   */
+  async preload(): Promise<void> {
+    await this.#provider.preload?.();
+  }
+
   /** What the provider supports, plus the agent's model, name and tool names. */
   getProviderInfo(): ProviderInfo {
     return { ...this.#provider.info(), model: this.model, agent: this.name, tools: [...this.#tools.keys()] };

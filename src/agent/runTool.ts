@@ -18,7 +18,8 @@ import {
 } from 'rxjs';
 import type { ToolCall, ToolResult } from '../chunk.js';
 import type { Message } from '../providers/provider.js';
-import { validateToolArguments, type Tool, type ValidationResult } from '../tools/tool.js';
+import { validateToolArguments, type Tool, type ToolContext, type ValidationResult } from '../tools/tool.js';
+import { LazyAbort } from '../lazyAbort.js';
 import { longTimer } from '../longTimers.js';
 
 /** How the agent runs the tools a model calls. */
@@ -59,9 +60,16 @@ export function runToolCall(runner: ToolRunner, call: ToolCall): Observable<Tool
 function execute(runner: ToolRunner, tool: Tool, args: unknown, call: ToolCall): Observable<ToolResult> {
   const { toolTimeout, scheduler } = runner;
   return defer(() => {
-    const controller = new AbortController();
+    // Made when the tool first reads its signal: most tools never do, and a controller costs microseconds a round.
+    const controller = new LazyAbort();
     let settled = false;
-    const result$ = defer(() => resultOf(tool.execute(args, { signal: controller.signal, toolCallId: call.id }))).pipe(
+    const context: ToolContext = {
+      get signal() {
+        return controller.signal;
+      },
+      toolCallId: call.id,
+    };
+    const result$ = defer(() => resultOf(tool.execute(args, context))).pipe(
       takeLast(1),
       defaultIfEmpty(undefined),
       tap({ next: () => (settled = true), error: () => (settled = true) }),

@@ -1,6 +1,6 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { assertStreamChunk, type ChunkMetadata, type StreamChunk, type ToolCallDelta } from '../chunk.js';
-import { Forwarder } from './forwarder.js';
+import { BufferChunksForwarder } from './forwarder.js';
 import { keepContinuation } from '../continuation.js';
 import { assertObject, assertOneOf, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
@@ -195,7 +195,7 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
       };
 
       const upstream = source.subscribe(
-        new Forwarder<StreamChunk>(
+        new BufferChunksForwarder<StreamChunk>(
           (value) => {
             try {
               assertStreamChunk('bufferChunks', value);

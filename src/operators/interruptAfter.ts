@@ -1,18 +1,12 @@
 import {
-  EMPTY,
   Observable,
   asyncScheduler,
-  concat,
   defer,
   from,
   fromEvent,
   map,
   merge,
   of,
-  takeUntil,
-  takeWhile,
-  tap,
-  throwError,
   type MonoTypeOperatorFunction,
   type ObservableInput,
   type SchedulerLike,
@@ -30,6 +24,7 @@ import {
 } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
 import { longTimer } from '../longTimers.js';
+import { Forwarder, InterruptAfterForwarder } from './forwarder.js';
 
 /** How {@link interruptAfter} ends the stream it stops. */
 export type InterruptMode = 'complete' | 'error';
@@ -135,8 +130,13 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
   if (notifier !== undefined) triggers.push(from(notifier).pipe(map(() => notifierReason)));
   if (time !== undefined && time !== Infinity) triggers.push(longTimer(time, scheduler).pipe(map((): InterruptReason => 'time')));
 
+  const trigger = triggers.length === 0 ? undefined : merge(...triggers);
+
+  // One subscriber to the source, not takeUntil + takeWhile + concat: three RxJS subscribers (and concat's
+  // inner one) per chunk cost more than the limit checks themselves (docs/bench.md, "Why the hot paths look
+  // the way they do").
   return keepContinuation((source: Observable<StreamChunk>) =>
-    defer(() => {
+    new Observable<StreamChunk>((subscriber) => {
       // The text is held only when something reads it (the error's partial response, `when`), so a
       // long stream through the default 'complete' mode costs constant memory.
       const partial = mode === 'error' || when !== undefined ? new StreamingResponse({ keepChunks: false, scheduler }) : undefined;
@@ -146,6 +146,7 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
       let count = 0;
       let finalPassed = false;
       let reason: InterruptReason | undefined;
+      let ended = false;
 
       /** Whether the stream goes on after `value` (which passes either way). */
       const goesOn = (value: StreamChunk): boolean => {
@@ -168,25 +169,60 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
         return reason === undefined;
       };
 
-      /** After the limited stream: nothing if it ended by itself, else the interruption. */
-      const ending = defer((): Observable<StreamChunk> => {
-        if (reason === undefined || finalPassed) return EMPTY;
+      /** The limited stream is over (a limit, a trigger, or the source's completion): stop upstream, then end. */
+      const end = (): void => {
+        if (ended) return;
+        ended = true;
+        stopTrigger?.unsubscribe();
+        upstream.unsubscribe();
+        if (reason === undefined || finalPassed) {
+          subscriber.complete();
+          return;
+        }
         if (partial !== undefined && mode === 'error') {
           const message = `Stream interrupted (${reason}) after ${count} chunk(s)`;
-          return throwError(() => new StreamInterruptedError(message, { partialResponse: partial.end(), reason: reason as InterruptReason }));
+          subscriber.error(new StreamInterruptedError(message, { partialResponse: partial.end(), reason }));
+          return;
         }
         const metadata: Record<string, unknown> = {};
         if (provider !== undefined) metadata['provider'] = provider;
         if (model !== undefined) metadata['model'] = model;
         metadata['finishReason'] = 'interrupted';
         metadata['interruptedBy'] = reason;
-        return of(chunk('', { metadata: metadata as ChunkMetadata, isFinal: true, scheduler }));
-      });
+        subscriber.next(chunk('', { metadata: metadata as ChunkMetadata, isFinal: true, scheduler }));
+        subscriber.complete();
+      };
 
+      const fail = (error: unknown): void => subscriber.error(error);
+      const upstream = new InterruptAfterForwarder<StreamChunk>(
+        (value) => {
+          const more = goesOn(value);
+          subscriber.next(value);
+          if (!more) end();
+        },
+        fail,
+        end,
+      );
       // Like takeUntil, the triggers are armed before the source: one that fires at once (an aborted
       // signal, a notifier that emits on subscription) stops the stream before its request is made.
-      const stopped = triggers.length === 0 ? source : source.pipe(takeUntil(merge(...triggers).pipe(tap((r) => (reason = r)))));
-      return concat(stopped.pipe(takeWhile(goesOn, true)), ending);
+      const stopTrigger =
+        trigger === undefined
+          ? undefined
+          : new Forwarder<InterruptReason>(
+              (r) => {
+                reason = r;
+                end();
+              },
+              fail,
+              () => undefined,
+            );
+      if (stopTrigger !== undefined) trigger?.subscribe(stopTrigger);
+      if (!ended && !subscriber.closed) source.subscribe(upstream);
+
+      return () => {
+        stopTrigger?.unsubscribe();
+        upstream.unsubscribe();
+      };
     }),
   );
 }

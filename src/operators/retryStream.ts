@@ -6,7 +6,7 @@ import { isProviderError } from '../errors/ProviderError.js';
 import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
 import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertOneOf, assertScheduler } from '../optionChecks.js';
-import { Forwarder } from './forwarder.js';
+import { RetryStreamForwarder } from './forwarder.js';
 import { StreamingResponse } from '../response.js';
 import { scheduleAfter } from '../longTimers.js';
 
@@ -176,7 +176,7 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
           deliver(value);
         };
         const subscription = attempt$.subscribe(
-          new Forwarder<T>(
+          new RetryStreamForwarder<T>(
             (value) => {
               if (!isStreamChunk(value)) {
                 subscriber.error(notAChunk('retryStream', value));

@@ -5,7 +5,7 @@ import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutEr
 import { assertLimit, assertObject, assertScheduler } from '../optionChecks.js';
 import { MAX_TIMER_MS } from '../longTimers.js';
 import { StreamingResponse } from '../response.js';
-import { Forwarder } from './forwarder.js';
+import { TimeoutStreamForwarder } from './forwarder.js';
 import { trackChunk } from './trackChunk.js';
 
 /** The {@link timeoutStream} configuration: at least one of the three deadlines, in every combination. */
@@ -146,7 +146,7 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
       };
 
       const upstream = source.subscribe(
-        new Forwarder<T>(
+        new TimeoutStreamForwarder<T>(
           (value) => {
             if (idleClock) {
               if (value.isFinal) idleClock = false;

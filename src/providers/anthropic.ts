@@ -8,12 +8,12 @@ import { ProviderError, isRetryableStatus } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertNonEmptyStrings, assertObject, assertPositiveInteger, assertPositiveNumber } from '../optionChecks.js';
 import { resumableStreams } from './resume.js';
-import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
+import { assertChatRequest, type ChatRequest, type Message, type PreloadableProvider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
 import { sseCheckedFetch } from './streamGuard.js';
 import { clockOf, readEnv } from './defaults.js';
 import { contentMetadata, isRecord, splitToolCalls, toolArgumentsObject } from './wire.js';
-import { loadSdk } from './loadSdk.js';
+import { loadSdk, warmFetch } from './loadSdk.js';
 import { sdkStream, type ChunkSink, type StreamDecoder } from './sdkStream.js';
 import { mergeObjects } from '../mergeObjects.js';
 
@@ -100,7 +100,7 @@ export interface AnthropicProviderOptions {
  * `frequencyPenalty`/`presencePenalty` are dropped (the Messages API has no such parameters), and
  * `providerOptions` (e.g. `{ thinking: { type: 'enabled', budget_tokens: 2048 } }`) are merged into the body last.
  */
-export function anthropic(options: AnthropicProviderOptions = {}): Provider {
+export function anthropic(options: AnthropicProviderOptions = {}): PreloadableProvider {
   assertObject('anthropic(options)', options);
   assertNonEmptyStrings('anthropic(options)', options, ['apiKey', 'baseURL', 'model']);
   const defaultMaxTokens = options.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
@@ -145,6 +145,13 @@ export function anthropic(options: AnthropicProviderOptions = {}): Provider {
   return {
     name: PROVIDER,
     model,
+    // Without a key there is no client to build (each stream fails with 'missing_api_key'): the module still loads.
+    preload: async () => {
+      if (options.client) return;
+      if (apiKey) await getClient();
+      else await loadSdk('@anthropic-ai/sdk', PROVIDER, () => import('@anthropic-ai/sdk'));
+      await warmFetch();
+    },
     info: (): ProviderInfo => ({
       provider: PROVIDER,
       model,

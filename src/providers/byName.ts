@@ -2,7 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import { anthropic } from './anthropic.js';
 import { ollama } from './ollama.js';
 import { openai } from './openai.js';
-import type { Provider } from './provider.js';
+import type { PreloadableProvider, Provider } from './provider.js';
 
 /** The providers that can be created by name. */
 export type ProviderName = 'openai' | 'anthropic' | 'ollama';
@@ -32,7 +32,7 @@ export interface ProviderSettings {
  * Creates a provider by name: `createProvider('anthropic', { model: 'claude-sonnet-4-5' })`.
  * @throws {TypeError} for a name that is not one of {@link PROVIDER_NAMES}.
  */
-export function createProvider(name: ProviderName, settings: ProviderSettings = {}): Provider {
+export function createProvider(name: ProviderName, settings: ProviderSettings = {}): PreloadableProvider {
   const { model, apiKey, baseURL, scheduler } = settings;
   const common = {
     ...(scheduler === undefined ? {} : { scheduler }),

@@ -5,7 +5,7 @@ import { isProviderError } from '../errors/ProviderError.js';
 import { scheduleAfter } from '../longTimers.js';
 import { assertFunction, assertLimit, assertObject, assertScheduler } from '../optionChecks.js';
 import { isProvider } from './byName.js';
-import type { ChatRequest, Provider, ProviderInfo } from './provider.js';
+import type { ChatRequest, PreloadableProvider, Provider, ProviderInfo } from './provider.js';
 
 /** The {@link fallbackProvider} configuration. */
 export interface FallbackProviderConfig {
@@ -38,7 +38,7 @@ const isRetryable = (error: unknown): boolean => isProviderError(error) && error
  * result:    ---a-b|                  the secondary's chunks
  * ```
  */
-export function fallbackProvider(providers: readonly Provider[], config: FallbackProviderConfig = {}): Provider {
+export function fallbackProvider(providers: readonly Provider[], config: FallbackProviderConfig = {}): PreloadableProvider {
   const members = checkMembers('fallbackProvider', providers);
   assertObject('fallbackProvider: config', config);
   const retryIf = config.retryIf ?? isRetryable;
@@ -78,7 +78,7 @@ export function fallbackProvider(providers: readonly Provider[], config: Fallbac
     return resumable(out, (delivered) => continueWith(answering, delivered, 'fallbackProvider'));
   };
 
-  return { name: 'fallback', model: members[0]!.model, info: () => combinedInfo('fallback', members), stream };
+  return { name: 'fallback', model: members[0]!.model, info: () => combinedInfo('fallback', members), stream, preload: () => preloadAll(members) };
 }
 
 /**
@@ -94,7 +94,7 @@ export function fallbackProvider(providers: readonly Provider[], config: Fallbac
  * result:    ----p-q|                b wins at 4; a unsubscribed then
  * ```
  */
-export function hedgedProvider(providers: readonly Provider[], config: HedgedProviderConfig): Provider {
+export function hedgedProvider(providers: readonly Provider[], config: HedgedProviderConfig): PreloadableProvider {
   const members = checkMembers('hedgedProvider', providers);
   assertObject('hedgedProvider: config', config);
   const { hedgeAfterMs, scheduler } = config;
@@ -164,7 +164,7 @@ export function hedgedProvider(providers: readonly Provider[], config: HedgedPro
     return resumable(out, (delivered) => continueWith(answering, delivered, 'hedgedProvider'));
   };
 
-  return { name: 'hedged', model: members[0]!.model, info: () => combinedInfo('hedged', members), stream };
+  return { name: 'hedged', model: members[0]!.model, info: () => combinedInfo('hedged', members), stream, preload: () => preloadAll(members) };
 }
 
 /** Members always use their own model: the request's (an agent writes its own into every request) is dropped. */
@@ -188,6 +188,15 @@ function checkMembers(where: string, providers: readonly Provider[]): readonly P
     if (!isProvider(p)) throw new TypeError(`${where}: providers[${i}] is not a Provider (an object with stream(request))`);
   });
   return [...providers];
+}
+
+/**
+ * Preloads every member that can, all at once; when one fails, rejects with the first member's failure
+ * (in member order) once all have settled, so no load is left running unobserved.
+ */
+async function preloadAll(members: readonly Provider[]): Promise<void> {
+  const results = await Promise.allSettled(members.map((m) => (typeof m.preload === 'function' ? m.preload() : undefined)));
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
 }
 
 /** What every member supports: a capability only when all of them have it. */

@@ -169,3 +169,70 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 function truncate(text: string, max = 120): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
+
+/**
+ * Reads a newline-delimited JSON body as parsed values, one per non-blank line, by the same rules as
+ * {@link ndjsonGuard}: the values before the first line that is not JSON are delivered, then it fails with a
+ * 'malformed_response' `ProviderError` (or `notAStream`'s error when the very first line is not JSON); an
+ * unterminated trailing fragment that is not JSON (the connection ended mid-line) is dropped. Each line is
+ * decoded and parsed once, where the guard in front of an SDK's own parser costs two of each. Stops reading
+ * when the consumer stops (`return()`), leaving the body (and its reader, the caller's) to the caller.
+ */
+export async function* ndjsonValues(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  provider: string,
+  notAStream?: (firstBytes: string) => ProviderError,
+): AsyncGenerator<unknown, void, undefined> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let lines = 0;
+  const fail = (text: string, read: string): ProviderError =>
+    // Quoted from the whole read, not only its first line: an HTML page's first line says little.
+    lines === 0 && notAStream !== undefined
+      ? notAStream(read.slice(0, 256))
+      : new ProviderError(`${provider}: malformed JSON line in the stream: ${truncate(text)}`, { provider, code: 'malformed_response', retryable: false });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    // The text before this read holds no newline: only the new text is searched (a long line costs its length once).
+    const searchFrom = buffer.length;
+    buffer = searchFrom === 0 ? decoder.decode(value, { stream: true }) : buffer + decoder.decode(value, { stream: true });
+    let start = 0;
+    for (let nl = buffer.indexOf('\n', searchFrom); nl !== -1; nl = buffer.indexOf('\n', start)) {
+      const text = buffer.slice(start, nl);
+      const from = start;
+      start = nl + 1;
+      if (isBlankText(text)) continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw fail(text, buffer.slice(from));
+      }
+      lines++;
+      yield parsed;
+    }
+    buffer = start === buffer.length ? '' : buffer.slice(start);
+  }
+  buffer += decoder.decode();
+  if (isBlankText(buffer)) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buffer);
+  } catch {
+    // A cut-off fragment is dropped (the stream then ends incomplete); a body that is no stream at all is reported.
+    if (lines === 0 && notAStream !== undefined) throw notAStream(buffer.slice(0, 256));
+    return;
+  }
+  yield parsed;
+}
+
+/** Whether a line holds only the blanks {@link lineKind} skips (space, tab, CR). */
+function isBlankText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
+}
+

@@ -2,9 +2,12 @@
  * The Ollama provider, on the official `ollama` SDK (`/api/chat`, newline-delimited JSON). The only file
  * that knows Ollama's wire format.
  *
- * The SDK has no per-request `AbortSignal`, and leaving its iterator does not close the socket. So each
- * subscription gets its own client whose `fetch` carries the subscription's signal (that also aborts a
- * request still waiting for headers). With a caller's `client`, teardown calls the iterator's `abort()`.
+ * The SDK has no per-request `AbortSignal`, and leaving its iterator does not close the socket. So the
+ * provider's one client has a `fetch` of ours that carries each request's signal (that also aborts a request
+ * still waiting for headers): `chat()` reaches `fetch` synchronously (test/ollama-shared-client.test.ts pins
+ * it), so the subscription hands its signal over in a variable set just before the call. Where the SDK would
+ * not (a message with `images`, or another SDK version), that request gets a client of its own instead: no
+ * request ever goes out without its signal. With a caller's `client`, teardown calls the iterator's `abort()`.
  */
 import { defer, type SchedulerLike } from 'rxjs';
 import type { ChatRequest as OllamaChatRequest, ChatResponse, Message as OllamaMessage, Tool as OllamaTool } from 'ollama';
@@ -13,12 +16,12 @@ import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertFunction, assertNonEmptyStrings, assertObject, assertOneOf } from '../optionChecks.js';
 import { resumableStreams } from './resume.js';
-import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
+import { assertChatRequest, type ChatRequest, type Message, type PreloadableProvider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, clip, networkError, notAStreamError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
 import { isRecord, contentMetadata, splitToolCalls, toolArgumentsObject } from './wire.js';
 import { clockOf, readEnv } from './defaults.js';
-import { loadSdk } from './loadSdk.js';
-import { ndjsonGuard, type NdjsonLines } from './ndjsonGuard.js';
+import { loadSdk, warmFetch } from './loadSdk.js';
+import { ndjsonValues } from './ndjsonGuard.js';
 import { sdkStream, type ChunkSink, type StreamDecoder } from './sdkStream.js';
 import { mergeObjects } from '../mergeObjects.js';
 
@@ -117,6 +120,8 @@ export interface OllamaProviderOptions {
 }
 
 const PROVIDER = 'ollama';
+/** The reason a completed stream's body is cancelled with, made once: without one, fetch builds a DOMException (and its stack) per request. */
+const RELEASED = Object.freeze(new Error('ollama: the stream completed'));
 const DEFAULT_MODEL = 'llama3.2';
 const DEFAULT_HOST = 'http://127.0.0.1:11434';
 const DEFAULT_PORT = '11434';
@@ -139,7 +144,7 @@ const DONE_EVENT_TYPE = 'done';
  * @param options Host, default model, headers; see {@link OllamaProviderOptions}.
  * @returns A `Provider` named `'ollama'`.
  */
-export function ollama(options: OllamaProviderOptions = {}): Provider {
+export function ollama(options: OllamaProviderOptions = {}): PreloadableProvider {
   assertObject('ollama(options)', options);
   validateOptions(options);
 
@@ -165,10 +170,63 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
     ...((!options.client || options.host !== undefined) && { baseURL: host }),
   });
 
+  const baseFetch = options.fetch ?? fetch;
+  /** The request whose `chat()` call is under way: {@link sharedFetch} takes it synchronously. */
+  let pending: RequestContext | undefined;
+  /** Whether the SDK's `chat()` reached `fetch` synchronously so far; once it did not, every request gets its own client. */
+  let handsOver = true;
+  const sharedFetch: typeof fetch = (input, init) => {
+    const context = pending;
+    pending = undefined;
+    // No context: a call that did not reach fetch in time (see open). It is refused, never sent unguarded.
+    if (context === undefined) return Promise.reject(new Error('ollama: a request without its subscription was refused'));
+    return guardedFetch(baseFetch, input, init, context.signal, context.seen);
+  };
+  let client: Promise<OllamaClientLike> | undefined;
+  let ready: OllamaClientLike | undefined;
+  const getClient = (): Promise<OllamaClientLike> => {
+    client ??= loadOllama().then((sdk) => (ready = new sdk.Ollama({ host, headers, fetch: sharedFetch })));
+    // A failed load (package missing) is retried on the next subscription or preload.
+    client.catch(() => (client = undefined));
+    return client;
+  };
+
+  /** Opens the request on the shared client, or returns undefined when the SDK did not take the signal. */
+  const openShared = async (body: OllamaChatStreamBody, signal: AbortSignal, seen: ResponseInfo): Promise<SdkChatStream | undefined> => {
+    const shared = ready ?? (await getClient());
+    const context: RequestContext = { signal, seen };
+    pending = context;
+    let call: Promise<SdkChatStream>;
+    let handedOver: boolean;
+    try {
+      call = shared.chat(body);
+    } finally {
+      // sharedFetch clears `pending` as it takes the context.
+      handedOver = pending !== context;
+      pending = undefined;
+    }
+    if (!handedOver) {
+      handsOver = false;
+      call.catch(() => undefined); // refused by sharedFetch: nothing was sent
+      return undefined;
+    }
+    const stream = await call.catch((error: unknown) => {
+      throw toProviderError(error, secret, seen.retryAfterMs);
+    });
+    // The SDK's iterator is never read (see chatResponses): teardown drops it from the client's list.
+    if (signal.aborted) release(shared, stream);
+    return stream;
+  };
+
   return {
     name: PROVIDER,
     model,
     info,
+    preload: async () => {
+      if (options.client) return;
+      await getClient();
+      if (options.fetch === undefined) await warmFetch();
+    },
     // Resumable: retryStream({ afterContent: 'resume' }) continues a cut answer (see resume.ts).
     stream: resumableStreams(
       (request: ChatRequest) => {
@@ -176,36 +234,90 @@ export function ollama(options: OllamaProviderOptions = {}): Provider {
       // Per subscription: what our fetch saw of the response, shared with the decoder.
       return defer(() => {
         const response: ResponseInfo = {};
+        /** The SDK's iterator on the shared client, which teardown drops from the client's list. */
+        let sdkIterator: SdkChatStream | undefined;
+        const makeBody = (): OllamaChatStreamBody => buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, options));
         return sdkStream<ChatResponse>({
           provider: PROVIDER,
           clock,
+          // A completed stream stopped at its done line, maybe before the body's end: cancelling the body
+          // releases the request as an abort would (the socket closes if the server was still sending), without
+          // the abort's event dispatch through fetch (a cost a short request notices).
+          readsBodyToEnd: () => {
+            if (response.reader === undefined) return false;
+            response.reader.cancel(RELEASED).catch(() => undefined);
+            return true;
+          },
           open: async (signal) => {
-            const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, options));
-            const client = options.client ?? (await newClient(host, headers, abortableFetch(options.fetch ?? fetch, signal, response, secret)));
-            const stream = await client.chat(body).catch((error: unknown) => {
+            const body = makeBody();
+            if (options.client) {
+              const stream = await options.client.chat(body).catch((error: unknown) => {
+                throw toProviderError(error, secret, response.retryAfterMs);
+              });
+              // A caller's client could not see our signal: the request went on until its headers arrived.
+              if (signal.aborted) stream.abort();
+              return stream as AsyncIterable<ChatResponse>;
+            }
+            if (handsOver && !hasImages(body)) {
+              sdkIterator = await openShared(body, signal, response);
+              if (sdkIterator !== undefined) return chatResponses(response, secret);
+            }
+            // A client of this request's own, whose fetch carries the signal (a fresh body: the SDK edits the one it is given).
+            const own = await newClient(host, headers, (input, init) => guardedFetch(baseFetch, input, init, signal, response));
+            await own.chat(makeBody()).catch((error: unknown) => {
               throw toProviderError(error, secret, response.retryAfterMs);
             });
-            // A caller's client could not see our signal: the request went on until its headers arrived.
-            if (signal.aborted) stream.abort();
-            // The SDK's chat responses (the client type is structural); the decoder checks what it reads.
-            return stream as AsyncIterable<ChatResponse>;
+            return chatResponses(response, secret);
           },
           decoder: (sink) => ollamaDecoder(sink, request.model ?? model, clock, response, secret),
           toError: (error) => toProviderError(error, secret, undefined, response.errorLine),
           secret,
-          // With our fetch the SDK's own signal reaches no request (abortableFetch replaces it): aborting the
+          // With our fetch the SDK's own signal reaches no request (guardedFetch replaces it): aborting the
           // subscription's signal is enough, and the iterator's abort() would only build another AbortError.
-          ...(options.client !== undefined && {
-            teardown: (stream: AsyncIterable<ChatResponse> | undefined) => {
-              if (isAbortable(stream)) stream.abort();
-            },
-          }),
+          // The shared client lists every stream in flight and drops one only as its iterator reads the `done`
+          // line, which this provider never reads (see chatResponses): teardown drops it.
+          teardown: options.client !== undefined
+            ? (stream: AsyncIterable<ChatResponse> | undefined) => {
+                if (isAbortable(stream)) stream.abort();
+              }
+            : () => {
+                if (ready !== undefined && sdkIterator !== undefined) release(ready, sdkIterator);
+              },
         });
       });
       },
       () => 'prefill',
     ),
   };
+}
+
+/** What one request hands the shared client's fetch. */
+interface RequestContext {
+  readonly signal: AbortSignal;
+  readonly seen: ResponseInfo;
+}
+
+/** The SDK's `AbortableAsyncIterator`, as this provider reads it. */
+type SdkChatStream = AsyncIterable<unknown> & { abort(): void };
+
+/**
+ * Drops a stream from the shared client's list of streams in flight: the SDK removes one only when its
+ * iterator reads the `done` line, so every stream would otherwise stay there for the client's life.
+ */
+function release(client: OllamaClientLike, stream: unknown): void {
+  // The SDK's own (protected) field, read structurally: test/ollama-shared-client.test.ts pins its name.
+  const list = (client as { readonly ongoingStreamedRequests?: unknown }).ongoingStreamedRequests;
+  if (!Array.isArray(list)) return;
+  const i = list.lastIndexOf(stream);
+  if (i !== -1) list.splice(i, 1);
+}
+
+/** Whether a message has `images` (from `providerOptions.messages`): the SDK then awaits their encoding before it fetches. */
+function hasImages(body: OllamaChatStreamBody): boolean {
+  const { messages } = body;
+  if (!Array.isArray(messages)) return false;
+  for (const message of messages as readonly unknown[]) if (isRecord(message) && message['images'] !== undefined) return true;
+  return false;
 }
 
 function validateOptions(options: OllamaProviderOptions): void {
@@ -251,17 +363,28 @@ function formatHost(host: string): string {
 /** The SDK module, loaded once: a dynamic `import()` per request costs a loader round trip (tsx, bundlers). */
 let sdkModule: Promise<typeof import('ollama')> | undefined;
 
-async function newClient(host: string, headers: Record<string, string>, fetchFn: typeof fetch): Promise<OllamaClientLike> {
+function loadOllama(): Promise<typeof import('ollama')> {
   sdkModule ??= loadSdk('ollama', PROVIDER, () => import('ollama')).catch((error: unknown) => {
     sdkModule = undefined; // installed later: the next request loads it
     throw error;
   });
-  const sdk = await sdkModule;
+  return sdkModule;
+}
+
+/** A client for one request, whose fetch carries its signal: where the shared client cannot take it (see open). */
+async function newClient(host: string, headers: Record<string, string>, fetchFn: typeof fetch): Promise<OllamaClientLike> {
+  const sdk = await loadOllama();
   return new sdk.Ollama({ host, headers, fetch: fetchFn });
 }
 
 /** What the subscription's fetch saw of the response, for the error the SDK throws without it. */
-interface ResponseInfo extends NdjsonLines {
+interface ResponseInfo {
+  /** The last `{"error": …}` line, parsed: the SDK keeps only its message, this keeps a status it may carry. */
+  errorLine?: Record<string, unknown>;
+  /** A 200's body, kept by our fetch for {@link chatResponses}. */
+  body?: ReadableStream<Uint8Array>;
+  /** The body's reader, once chatResponses reads it: a completed stream's request is released through it. */
+  reader?: ReadableStreamDefaultReader<Uint8Array>;
   retryAfterMs?: number;
   /** A 200's status and content type, for a body that turns out not to be a chat stream. */
   status?: number;
@@ -269,32 +392,58 @@ interface ResponseInfo extends NdjsonLines {
 }
 
 /**
- * The SDK's fetch, bound to one subscription: the request is aborted by `signal` (in place of the SDK's own
- * signal, which only its iterator's `abort()` fires), an error response's `retry-after` is kept (the SDK's
- * `ResponseError` drops the headers), and the body goes through {@link ndjsonGuard} (the SDK skips malformed
- * lines silently).
+ * The SDK's fetch for one request: it is aborted by `signal` (in place of the SDK's own signal, which only its
+ * iterator's `abort()` fires), an error response's `retry-after` is kept (the SDK's `ResponseError` drops the
+ * headers), and a 200's body is kept for {@link chatResponses} (the SDK would skip malformed lines silently).
  */
-function abortableFetch(base: typeof fetch, signal: AbortSignal, seen: ResponseInfo, apiKey: string | undefined): typeof fetch {
-  return async (input, init) => {
-    // The subscription's signal replaces the SDK's, which only its iterator's abort() would fire: teardown
-    // aborts this one instead, with no AbortSignal.any per request (a cost a fast stream notices).
-    const response = await base(input, mergeObjects(init, { signal }));
-    if (!response.ok) {
-      const ms = retryAfterMs(response.headers);
-      if (ms !== undefined) seen.retryAfterMs = ms;
-      return jsonErrorResponse(response);
+async function guardedFetch(
+  base: typeof fetch,
+  input: Parameters<typeof fetch>[0],
+  init: RequestInit | undefined,
+  signal: AbortSignal,
+  seen: ResponseInfo,
+): Promise<Response> {
+  // The subscription's signal replaces the SDK's, which only its iterator's abort() would fire: teardown
+  // aborts this one instead, with no AbortSignal.any per request (a cost a fast stream notices).
+  const response = await base(input, mergeObjects(init, { signal }));
+  if (!response.ok) {
+    const ms = retryAfterMs(response.headers);
+    if (ms !== undefined) seen.retryAfterMs = ms;
+    return jsonErrorResponse(response);
+  }
+  if (!response.body) return response;
+  seen.status = response.status;
+  seen.contentType = response.headers.get('content-type');
+  // Read by chatResponses, not by the SDK (whose parser only starts when its iterator is read): no second parse.
+  seen.body = response.body;
+  return response;
+}
+
+/**
+ * The chat responses of the body our fetch kept, read once by {@link ndjsonValues} (which fails at a malformed
+ * line, where the SDK would skip it), with the SDK iterator's own rules: an `{"error": …}` line throws its
+ * message, the `done` line ends the stream, a body without one is incomplete. The SDK still sends the request
+ * and reads an HTTP error; only its NDJSON parsing is replaced, which parsed every line a second time.
+ */
+async function* chatResponses(seen: ResponseInfo, apiKey: string | undefined): AsyncGenerator<ChatResponse, void, undefined> {
+  const { body } = seen;
+  // The SDK throws for a response without a body before it returns a stream: not reached.
+  if (body === undefined) throw new Error('Missing body');
+  const notAStream = (head: string): ProviderError => notAStreamError(PROVIDER, 'a JSON-lines stream', seen.status, seen.contentType, head, apiKey);
+  const reader = body.getReader();
+  seen.reader = reader;
+  for await (const value of ndjsonValues(reader, PROVIDER, notAStream)) {
+    // As the SDK's AbortableAsyncIterator does (a line that is no object throws a TypeError here, as there).
+    if ('error' in (value as object)) {
+      const line = value as Record<string, unknown>;
+      seen.errorLine = line;
+      throw new Error(line['error'] as string);
     }
-    if (!response.body) return response;
-    const contentType = response.headers.get('content-type');
-    seen.status = response.status;
-    seen.contentType = contentType;
-    const notAStream = (head: string): ProviderError => notAStreamError(PROVIDER, 'a JSON-lines stream', response.status, contentType, head, apiKey);
-    return new Response(ndjsonGuard(response.body, seen, PROVIDER, notAStream), {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-  };
+    const response = value as ChatResponse & { status?: unknown };
+    yield response;
+    if (response.done || response.status === 'success') return;
+  }
+  throw new Error('Did not receive done or success response in stream.');
 }
 
 /**
@@ -441,14 +590,6 @@ function ollamaDecoder(
       if (response.done) done = response;
     },
     end() {
-      // A line that looked like an object but was not JSON: the SDK skipped it (with a console.warn).
-      if (seen.lines !== undefined && events < seen.lines) {
-        throw new ProviderError(`ollama: ${seen.lines - events} malformed JSON line(s) in the stream`, {
-          provider: PROVIDER,
-          code: 'malformed_response',
-          retryable: false,
-        });
-      }
       if (!done) throw incompleteStream();
       const rawFinishReason = typeof done.done_reason === 'string' && done.done_reason !== '' ? done.done_reason : undefined;
       const usage = toUsage(done);
@@ -514,15 +655,24 @@ export interface OllamaDurations {
   readonly evalMs?: number;
 }
 
+const DURATION_FIELDS = [
+  ['totalMs', 'total_duration'],
+  ['loadMs', 'load_duration'],
+  ['promptEvalMs', 'prompt_eval_duration'],
+  ['evalMs', 'eval_duration'],
+] as const satisfies ReadonlyArray<readonly [keyof OllamaDurations, keyof ChatResponse]>;
+
 function toDurations(done: ChatResponse): OllamaDurations | undefined {
-  const ms = (ns: unknown): number | undefined => (typeof ns === 'number' ? ns / 1e6 : undefined);
-  const entries = Object.entries({
-    totalMs: ms(done.total_duration),
-    loadMs: ms(done.load_duration),
-    promptEvalMs: ms(done.prompt_eval_duration),
-    evalMs: ms(done.eval_duration),
-  }).filter(([, value]) => value !== undefined);
-  return entries.length > 0 ? (Object.fromEntries(entries) as OllamaDurations) : undefined;
+  const durations: { -readonly [K in keyof OllamaDurations]: number } = {};
+  let any = false;
+  for (const [key, field] of DURATION_FIELDS) {
+    const ns: unknown = done[field];
+    if (typeof ns === 'number') {
+      durations[key] = ns / 1e6;
+      any = true;
+    }
+  }
+  return any ? durations : undefined;
 }
 
 function incompleteStream(cause?: unknown): ProviderError {

@@ -15,12 +15,12 @@ import { ProviderError } from '../errors/ProviderError.js';
 import { toolJsonSchema } from '../tools/tool.js';
 import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber } from '../optionChecks.js';
 import { resumableStreams } from './resume.js';
-import { assertChatRequest, type ChatRequest, type Message, type Provider, type ProviderInfo } from './provider.js';
+import { assertChatRequest, type ChatRequest, type Message, type PreloadableProvider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
 import { sseCheckedFetch } from './streamGuard.js';
 import { clockOf, readEnv } from './defaults.js';
 import { contentMetadata, splitToolCalls } from './wire.js';
-import { loadSdk } from './loadSdk.js';
+import { loadSdk, warmFetch } from './loadSdk.js';
 import { sdkStream, type ChunkSink, type StreamDecoder } from './sdkStream.js';
 import { mergeObjects } from '../mergeObjects.js';
 
@@ -122,7 +122,7 @@ const EVENT_TYPE = 'chat.completion.chunk';
  * @param options Credentials, endpoint, default model; see {@link OpenAIProviderOptions}.
  * @returns A `Provider` named `'openai'`.
  */
-export function openai(options: OpenAIProviderOptions = {}): Provider {
+export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider {
   assertObject('openai(options)', options);
   validateOptions(options);
 
@@ -172,6 +172,10 @@ export function openai(options: OpenAIProviderOptions = {}): Provider {
     name: PROVIDER,
     model,
     info,
+    preload: async () => {
+      await getClient();
+      if (options.client === undefined) await warmFetch();
+    },
     // Resumable: retryStream({ afterContent: 'resume' }) continues a cut answer (see resume.ts).
     stream: resumableStreams(
       (request: ChatRequest) => {

@@ -78,6 +78,19 @@ export interface Provider {
   readonly model: string;
   info(): ProviderInfo;
   stream(request: ChatRequest): Observable<StreamChunk>;
+  /**
+   * Loads what the first request would otherwise load (the SDK module) and builds what every request reuses
+   * (the client), so the first request is as fast as the next. Sends no request; concurrent calls share one
+   * load; calling it again is free. Rejects with the `ProviderError` the first stream would fail with when the
+   * SDK is not installed (`code: 'sdk_not_installed'`); a later call tries again. Optional: a hand-written
+   * provider may have nothing to load.
+   */
+  preload?(): Promise<void>;
+}
+
+/** A provider that always has {@link Provider.preload}: what `openai()`, `anthropic()`, `ollama()` and the combinators return. */
+export interface PreloadableProvider extends Provider {
+  preload(): Promise<void>;
 }
 
 const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool']);

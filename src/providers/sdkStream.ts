@@ -39,10 +39,11 @@ export interface SdkStreamSpec<TEvent> {
   /**
    * Whether the SDK's iterator reads the response body to its end (OpenAI's and Anthropic's SSE streams do).
    * Then a stream that completed holds no request and teardown skips the abort. Ollama's iterator stops at
-   * the `done` line and leaves the body open, so its request is aborted at teardown even after completion.
+   * the `done` line and leaves the body open, so its request is aborted at teardown even after completion,
+   * unless a function here releases it another way (and returns true).
    */
-  readonly readsBodyToEnd?: boolean;
-  /** Extra teardown when the request is aborted (Ollama's iterator `abort()`). */
+  readonly readsBodyToEnd?: boolean | (() => boolean);
+  /** Extra teardown, after the abort if there was one (Ollama: the iterator's `abort()`, or dropping it from the shared client's list). */
   teardown?(stream: AsyncIterable<TEvent> | undefined): void;
 }
 
@@ -99,8 +100,8 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
 
     return () => {
       // A body read to its end holds nothing to release: no abort (its event dispatch is not free).
-      if (finished && spec.readsBodyToEnd === true) return;
-      controller.abort(abortReason());
+      const released = finished && (spec.readsBodyToEnd === true || (typeof spec.readsBodyToEnd === 'function' && spec.readsBodyToEnd()));
+      if (!released) controller.abort(abortReason());
       spec.teardown?.(stream);
     };
   });

@@ -34,7 +34,7 @@ export function sseCheckedFetch(provider: string, apiKey: string | undefined, ba
  */
 export function sseGuard(body: ReadableStream<Uint8Array>, notAStream: (firstBytes: string) => Error): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  const decoder = new TextDecoder();
+  let decoder: TextDecoder | undefined = new TextDecoder();
   let checked = false;
   let head: Uint8Array[] = [];
   let headLength = 0;
@@ -58,16 +58,26 @@ export function sseGuard(body: ReadableStream<Uint8Array>, notAStream: (firstByt
           const { done, value } = await reader.read();
           if (!done) {
             head.push(value);
+            // Only the first SNIFF_BYTES are ever looked at (or quoted): a large first read is not decoded whole.
+            // (A body that so far is all blank is decoded on until something shows.)
+            const room = SNIFF_BYTES - headLength;
             headLength += value.byteLength;
-            text += decoder.decode(value, { stream: true });
+            if (room >= value.byteLength) text += decoder!.decode(value, { stream: true });
+            else {
+              if (room > 0) text += decoder!.decode(value.subarray(0, room), { stream: true });
+              if (text.trim() === '') text += decoder!.decode(value.subarray(Math.max(room, 0)), { stream: true });
+            }
           }
           const start = text.replace(/^\uFEFF/, '').trimStart();
-          const decided = done || start.length >= 7 || /[\r\n]/.test(start);
+          const decided = done || start.length >= 7 || /[\r\n]/.test(start) || (start !== '' && headLength >= SNIFF_BYTES);
           if (!decided) continue;
           if (start === '' || SSE_START.test(start)) {
             checked = true;
             for (const piece of head) controller.enqueue(piece);
+            // Nothing of the check is kept for the rest of the stream (a first read can be many events).
             head = [];
+            text = '';
+            decoder = undefined;
             if (done) controller.close();
             return;
           }

@@ -18,6 +18,7 @@ import { timeoutStream, type TimeoutStreamConfig } from '../operators/timeoutStr
 import { StreamingResponse } from '../response.js';
 import { longTimer } from '../longTimers.js';
 import type { Agent } from '../agent/agent.js';
+import { LazyAbort } from '../lazyAbort.js';
 import { checkWorkflow, type StepControl, type StepHandler, type Workflow, type WorkflowContext, type WorkflowStep } from './workflow.js';
 import type { SkipReason, WorkflowEvent, WorkflowResult } from './events.js';
 
@@ -281,13 +282,16 @@ function runStep<TAgent extends Agent>(
   const attempt = (n: number): Observable<WorkflowEvent> =>
     defer(() => {
       firstStart ??= scheduler.now();
-      const controller = new AbortController();
+      // Made when the handler first reads its signal (an LLM step or a plain handler never does).
+      const controller = new LazyAbort();
       let text = '';
       onText(() => text);
       let result: { value: unknown } | undefined;
       let settled = false;
       const control: StepControl = {
-        signal: controller.signal,
+        get signal() {
+          return controller.signal;
+        },
         runId,
         attempt: n,
         results,

@@ -3,8 +3,8 @@
  * properties): run a stream to its end or its error, read its text, and wait on the server's abort record.
  */
 import { expect } from 'vitest';
-import type { Observable } from 'rxjs';
-import type { StreamChunk } from '../../src/chunk.js';
+import { Observable, concat, interval, map, of, take, type SchedulerLike } from 'rxjs';
+import { chunk, finalChunk, type StreamChunk } from '../../src/chunk.js';
 import { isProviderError, type ProviderError } from '../../src/errors/ProviderError.js';
 
 /** How a stream ended: the chunks it delivered, and its error or completion. */
@@ -49,4 +49,35 @@ export function sleep(ms: number): Promise<void> {
  */
 export function abortedWithin(aborted: Promise<number>, ms: number): Promise<number> {
   return Promise.race([aborted, sleep(ms).then(() => Promise.reject(new Error(`server saw no abort within ${ms} ms`)))]);
+}
+
+/** A model that counts its subscriptions: `n` chunks `t0 `, `t1 `... one every `periodMs`, then a final chunk. */
+export interface CountedModel {
+  readonly source: Observable<StreamChunk>;
+  subscribed: number;
+  unsubscribed: number;
+}
+
+/** A {@link CountedModel} on `scheduler` (virtual time under a TestScheduler) or real time. */
+export function countedModel(n: number, periodMs: number, scheduler?: SchedulerLike): CountedModel {
+  const clock = scheduler === undefined ? {} : { scheduler };
+  const record: CountedModel = {
+    subscribed: 0,
+    unsubscribed: 0,
+    source: new Observable<StreamChunk>((subscriber) => {
+      record.subscribed++;
+      const sub = concat(
+        interval(periodMs, scheduler).pipe(
+          take(n),
+          map((i) => chunk(`t${i} `, clock)),
+        ),
+        of(finalChunk({ finishReason: 'stop' }, clock)),
+      ).subscribe(subscriber);
+      return () => {
+        record.unsubscribed++;
+        sub.unsubscribe();
+      };
+    }),
+  };
+  return record;
 }

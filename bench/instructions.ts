@@ -1,0 +1,56 @@
+/**
+ * A fixed workload per operator row for counting instructions with valgrind, which is repeatable where
+ * timings on a shared VM are not (`perf stat` is unavailable there). Bundle it first: under tsx the loader's
+ * thread makes counts vary by ~3 %; a plain bundle under `node --predictable` repeats to ~0.001 %:
+ *
+ *   npx esbuild bench/instructions.ts --bundle --platform=node --format=esm --log-level=warning --outfile=/tmp/cg/B.mjs
+ *   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable /tmp/cg/B.mjs retry 2
+ *   valgrind --tool=callgrind --callgrind-out-file=/dev/null node --predictable /tmp/cg/B.mjs retry 6
+ *
+ * Each prints "Collected : <instructions>". Both runs do the same start-up, module loading and warm-up
+ * (5 pipelines), so their difference is exactly 4 pipelines of 20,000 chunks (+ 1 final): (I6 − I2) / 80,004
+ * is the row's instructions per chunk. For another commit, bundle the file from the tree that
+ * `npm run bench -- --against <ref> --only=none --keep-tree` unpacks (it has this bench/ and that commit's src/).
+ */
+import { from, lastValueFrom, map, reduce, type OperatorFunction } from 'rxjs';
+import type { StreamChunk } from '../src/chunk.js';
+import { bufferChunks } from '../src/operators/bufferChunks.js';
+import { collectResponse } from '../src/operators/collectResponse.js';
+import { interruptAfter } from '../src/operators/interruptAfter.js';
+import { retryStream } from '../src/operators/retryStream.js';
+import { streamMetrics } from '../src/operators/streamMetrics.js';
+import { timeoutStream } from '../src/operators/timeoutStream.js';
+import { makeChunks, makeDeltas, textLength } from './common.js';
+import { TIMEOUTS, fullChain } from './operators.js';
+
+export const INSTRUCTION_CHUNKS = 20_000;
+const WARM_UP = 5;
+
+const deltas = makeDeltas(INSTRUCTION_CHUNKS);
+const chunks = makeChunks(deltas);
+const never = textLength(deltas) * 2 + 1;
+const fold = (text: string, c: StreamChunk): string => text + c.content;
+const viaFold = (op: OperatorFunction<StreamChunk, StreamChunk>) => (): Promise<string> => lastValueFrom(from(chunks).pipe(op, reduce(fold, '')));
+
+const WORKLOADS: Readonly<Record<string, () => Promise<string>>> = {
+  fold: () => lastValueFrom(from(chunks).pipe(reduce(fold, ''))),
+  timeout: viaFold(timeoutStream(TIMEOUTS)),
+  retry: viaFold(retryStream()),
+  interrupt: viaFold(interruptAfter({ chars: never })),
+  buffer: viaFold(bufferChunks(8)),
+  metrics: viaFold(streamMetrics()),
+  collect: () => lastValueFrom(from(chunks).pipe(collectResponse({ keepChunks: false }), map((r) => r.completeText))),
+  chain: () => lastValueFrom(from(chunks).pipe(fullChain(never))),
+};
+
+const [name = '', timesText = ''] = process.argv.slice(2);
+const workload = WORKLOADS[name];
+const times = Number(timesText);
+if (workload === undefined || !Number.isInteger(times) || times < 0) {
+  console.error(`usage: bench/instructions.ts <${Object.keys(WORKLOADS).join('|')}> <pipelines after the warm-up>`);
+  process.exit(2);
+}
+for (let i = 0; i < WARM_UP + times; i++) {
+  const text = await workload();
+  if (text.length !== textLength(deltas)) throw new Error(`${name}: expected ${textLength(deltas)} chars, got ${text.length}`);
+}
