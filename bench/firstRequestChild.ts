@@ -16,9 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Subscription } from 'rxjs';
 import type { ChatRequest, Provider } from '../src/providers/provider.js';
-import { anthropic } from '../src/providers/anthropic.js';
-import { ollama } from '../src/providers/ollama.js';
-import { openai } from '../src/providers/openai.js';
+import { API_KEY, MODELS, ourProvider } from './ours.js';
 
 export type FirstRequestMode = 'raw' | 'ours' | 'preload';
 type Name = 'openai' | 'anthropic' | 'ollama';
@@ -29,8 +27,6 @@ export type FromFirstRequestChild =
   | { readonly done: true; readonly requests: readonly Timed[] }
   | { readonly failed: string };
 
-const API_KEY = 'bench-not-a-real-key';
-const MODELS: Readonly<Record<Name, string>> = { openai: 'gpt-4o-mini', anthropic: 'claude-sonnet-4-6', ollama: 'llama3.2' };
 const PROMPT = 'Stream the benchmark transcript.';
 const REQUEST: ChatRequest = { messages: [{ role: 'user', content: PROMPT }] };
 const SDK_MESSAGES = [{ role: 'user' as const, content: PROMPT }];
@@ -64,17 +60,6 @@ function firstDelta(s: Start): Omit<Timed, 'text'> {
   const cpu = process.cpuUsage(s.cpu);
   const hr = process.hrtime.bigint();
   return { ttftMs: t - s.t, cpuMs: (cpu.user + cpu.system) / 1000, spanUs: [Number(s.hr / 1000n), Number(hr / 1000n)] };
-}
-
-function ourProvider(name: Name, url: string): Provider {
-  switch (name) {
-    case 'openai':
-      return openai({ baseURL: `${url}/v1`, apiKey: API_KEY, model: MODELS.openai });
-    case 'anthropic':
-      return anthropic({ baseURL: url, apiKey: API_KEY, model: MODELS.anthropic });
-    case 'ollama':
-      return ollama({ host: url, model: MODELS.ollama });
-  }
 }
 
 /** Our provider's request: subscribe, time to the first chunk with content, the text at completion. */

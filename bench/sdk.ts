@@ -6,32 +6,13 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { pathToFileURL } from 'node:url';
-import type { ChatRequest, PreloadableProvider, Provider } from '../src/providers/provider.js';
-import { anthropic } from '../src/providers/anthropic.js';
-import { ollama } from '../src/providers/ollama.js';
-import { openai } from '../src/providers/openai.js';
+import type { ChatRequest, Provider } from '../src/providers/provider.js';
+import { API_KEY, MODELS, ourProvider, providerFrom } from './ours.js';
 import type { WireProvider } from './wireGen.js';
 
-export const API_KEY = 'bench-not-a-real-key';
-export const MODELS: Readonly<Record<WireProvider, string>> = {
-  openai: 'gpt-4o-mini',
-  anthropic: 'claude-sonnet-4-6',
-  ollama: 'llama3.2',
-};
+export { API_KEY, MODELS, ourProvider };
 export const REQUEST: ChatRequest = { messages: [{ role: 'user', content: 'Stream the benchmark transcript.' }] };
 const SDK_MESSAGES = [{ role: 'user' as const, content: 'Stream the benchmark transcript.' }];
-
-/** Our provider for `name`, talking to the loopback server at `url`. */
-export function ourProvider(name: WireProvider, url: string): PreloadableProvider {
-  switch (name) {
-    case 'openai':
-      return openai({ baseURL: `${url}/v1`, apiKey: API_KEY, model: MODELS.openai });
-    case 'anthropic':
-      return anthropic({ baseURL: url, apiKey: API_KEY, model: MODELS.anthropic });
-    case 'ollama':
-      return ollama({ host: url, model: MODELS.ollama });
-  }
-}
 
 /**
  * The same provider from another build of src/providers (a directory holding openai.js, anthropic.js,
@@ -39,15 +20,7 @@ export function ourProvider(name: WireProvider, url: string): PreloadableProvide
  */
 export async function baselineProvider(dir: string, name: WireProvider, url: string): Promise<Provider> {
   const module = (await import(pathToFileURL(`${dir}/${name}.js`).href)) as Record<string, (options: object) => Provider>;
-  const make = module[name]!;
-  switch (name) {
-    case 'openai':
-      return make({ baseURL: `${url}/v1`, apiKey: API_KEY, model: MODELS.openai });
-    case 'anthropic':
-      return make({ baseURL: url, apiKey: API_KEY, model: MODELS.anthropic });
-    case 'ollama':
-      return make({ host: url, model: MODELS.ollama });
-  }
+  return providerFrom(module, name, url);
 }
 
 export interface RawStream {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, isProviderError } from '../src/errors/ProviderError.js';
-import { ndjsonValues } from '../src/providers/ndjsonGuard.js';
+import { ndjsonValues } from '../src/providers/ndjson.js';
 
 type Line = { readonly kind: 'json' | 'blank' | 'bad'; readonly text: string };
 

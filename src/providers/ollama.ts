@@ -21,7 +21,7 @@ import { buildRequestBody, clip, networkError, notAStreamError, redact, retryAft
 import { isRecord, contentMetadata, splitToolCalls, toolArgumentsObject } from './wire.js';
 import { clockOf, readEnv } from './defaults.js';
 import { loadSdk, warmFetch } from './loadSdk.js';
-import { ndjsonValues } from './ndjsonGuard.js';
+import { NdjsonParser } from './ndjson.js';
 import { sdkStream, type ChunkSink, type StreamDecoder } from './sdkStream.js';
 import { mergeObjects } from '../mergeObjects.js';
 
@@ -420,10 +420,11 @@ async function guardedFetch(
 }
 
 /**
- * The chat responses of the body our fetch kept, read once by {@link ndjsonValues} (which fails at a malformed
- * line, where the SDK would skip it), with the SDK iterator's own rules: an `{"error": …}` line throws its
- * message, the `done` line ends the stream, a body without one is incomplete. The SDK still sends the request
- * and reads an HTTP error; only its NDJSON parsing is replaced, which parsed every line a second time.
+ * The chat responses of the body our fetch kept, each line parsed once by {@link NdjsonParser} (which fails at
+ * a malformed line, where the SDK would skip it), with the SDK iterator's own rules: an `{"error": …}` line
+ * throws its message, the `done` line ends the stream, a body without one is incomplete. The SDK still sends
+ * the request and reads an HTTP error; only its NDJSON parsing is replaced, which parsed every line a second
+ * time. One generator over the reads (the SDK's parser and iterator are two, a promise and a microtask a line each).
  */
 async function* chatResponses(seen: ResponseInfo, apiKey: string | undefined): AsyncGenerator<ChatResponse, void, undefined> {
   const { body } = seen;
@@ -432,16 +433,26 @@ async function* chatResponses(seen: ResponseInfo, apiKey: string | undefined): A
   const notAStream = (head: string): ProviderError => notAStreamError(PROVIDER, 'a JSON-lines stream', seen.status, seen.contentType, head, apiKey);
   const reader = body.getReader();
   seen.reader = reader;
-  for await (const value of ndjsonValues(reader, PROVIDER, notAStream)) {
-    // As the SDK's AbortableAsyncIterator does (a line that is no object throws a TypeError here, as there).
-    if ('error' in (value as object)) {
-      const line = value as Record<string, unknown>;
-      seen.errorLine = line;
-      throw new Error(line['error'] as string);
+  const parser = new NdjsonParser(PROVIDER, notAStream);
+  const values: unknown[] = [];
+  for (;;) {
+    const { done, value: bytes } = await reader.read();
+    const failure = done ? parser.end(values) : parser.push(bytes, values);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      // As the SDK's AbortableAsyncIterator does (a line that is no object throws a TypeError here, as there).
+      if ('error' in (value as object)) {
+        const line = value as Record<string, unknown>;
+        seen.errorLine = line;
+        throw new Error(line['error'] as string);
+      }
+      const response = value as ChatResponse & { status?: unknown };
+      yield response;
+      if (response.done || response.status === 'success') return;
     }
-    const response = value as ChatResponse & { status?: unknown };
-    yield response;
-    if (response.done || response.status === 'success') return;
+    values.length = 0;
+    if (failure !== undefined) throw failure;
+    if (done) break;
   }
   throw new Error('Did not receive done or success response in stream.');
 }
