@@ -132,6 +132,15 @@ describe('ollama(): one client, many requests', () => {
     expect(list[0]).toEqual([]);
   });
 
+  it('the stream ends at its done line: what the body holds after it is never parsed', async () => {
+    const p = ollama({ host: server.url });
+    server.enqueue(ndjson([line('a'), DONE, 'garbage\n']));
+    const outcome = await collect(p.stream(HELLO));
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.completed).toBe(true);
+    expect(textOf(outcome.chunks)).toBe('a');
+  });
+
   it('a completed stream whose body had not ended with its done line is still aborted', async () => {
     const p = ollama({ host: server.url });
     // The server keeps the response open after the done line: the request must not be left holding the socket.

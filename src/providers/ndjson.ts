@@ -7,7 +7,8 @@ import { ProviderError } from '../errors/ProviderError.js';
  * delivered, then a 'malformed_response' `ProviderError` (or `notAStream`'s error when the very first line is
  * not JSON: the body is no stream at all); an unterminated trailing fragment that is not JSON (the connection
  * ended mid-line) is dropped. Each line is decoded and parsed once, and synchronously: the reader that drives
- * it is the only async step per read (a generator per line costs a promise and a microtask each).
+ * it is the only async step per read (a generator per line costs a promise and a microtask each). The Ollama
+ * provider's `chatResponses` is that reader.
  */
 export class NdjsonParser {
   readonly #provider: string;
@@ -71,27 +72,6 @@ export class NdjsonParser {
       code: 'malformed_response',
       retryable: false,
     });
-  }
-}
-
-/**
- * The values of a newline-delimited JSON body, by {@link NdjsonParser}'s rules. Stops reading when the
- * consumer stops (`return()`), leaving the body (and its reader, the caller's) to the caller.
- */
-export async function* ndjsonValues(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  provider: string,
-  notAStream?: (firstBytes: string) => ProviderError,
-): AsyncGenerator<unknown, void, undefined> {
-  const parser = new NdjsonParser(provider, notAStream);
-  const values: unknown[] = [];
-  for (;;) {
-    const { done, value } = await reader.read();
-    const failure = done ? parser.end(values) : parser.push(value, values);
-    for (let i = 0; i < values.length; i++) yield values[i];
-    values.length = 0;
-    if (failure !== undefined) throw failure;
-    if (done) return;
   }
 }
 
