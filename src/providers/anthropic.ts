@@ -10,7 +10,7 @@ import { assertNonEmptyStrings, assertObject, assertPositiveInteger, assertPosit
 import { resumableStreams } from './resume.js';
 import { assertChatRequest, type ChatRequest, type Message, type PreloadableProvider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
-import { sseCheckedFetch } from './streamGuard.js';
+import { hasAsResponse, sseEvents, type ApiErrorConstructor, type SseEventMapper } from './sseBody.js';
 import { clockOf, readEnv } from './defaults.js';
 import { contentMetadata, isRecord, splitToolCalls, toolArgumentsObject } from './wire.js';
 import { loadSdk, warmFetch } from './loadSdk.js';
@@ -111,6 +111,8 @@ export function anthropic(options: AnthropicProviderOptions = {}): PreloadablePr
   const model = options.model ?? ANTHROPIC_DEFAULT_MODEL;
   const clock = clockOf(options.scheduler);
   let client: Promise<AnthropicClientLike> | undefined;
+  /** The SDK's error class, once this provider built its own client: then the body is read by sseEvents. */
+  let ownApiError: ApiErrorConstructor | undefined;
 
   const getClient = (): Promise<AnthropicClientLike> => {
     if (options.client) return Promise.resolve(options.client);
@@ -123,21 +125,19 @@ export function anthropic(options: AnthropicProviderOptions = {}): PreloadablePr
         }),
       );
     }
-    client ??= loadSdk('@anthropic-ai/sdk', PROVIDER, () => import('@anthropic-ai/sdk')).then(
-      (sdk) =>
-        new sdk.default({
+    client ??= loadSdk('@anthropic-ai/sdk', PROVIDER, () => import('@anthropic-ai/sdk')).then((sdk) => {
+      ownApiError = sdk.APIError as unknown as ApiErrorConstructor;
+      return new sdk.default({
           apiKey,
           maxRetries: 0,
           // The SDK's own console output (warnings, "Could not parse message into JSON" with the raw data)
           // never reaches the user's console: what it would say is in the error this provider raises.
           logLevel: 'off',
-          // A 200 that is not an event stream fails as 'not_a_stream' (see streamGuard).
-          fetch: sseCheckedFetch(PROVIDER, apiKey),
           ...(baseURL ? { baseURL } : {}),
           ...(options.defaultHeaders ? { defaultHeaders: { ...options.defaultHeaders } } : {}),
           ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
-        }),
-    );
+        });
+    });
     client.catch(() => (client = undefined));
     return client;
   };
@@ -172,8 +172,14 @@ export function anthropic(options: AnthropicProviderOptions = {}): PreloadablePr
         open: async (signal) => {
           const body = buildRequestBody(PROVIDER, apiKey, () => toAnthropicBody(request, requestedModel, defaultMaxTokens));
           const sdk = await getClient();
-          const stream = await sdk.messages.create(body, { signal, maxRetries: 0 });
-          return stream as AsyncIterable<AnthropicEvent>;
+          const call = sdk.messages.create(body, { signal, maxRetries: 0 });
+          if (options.client === undefined && ownApiError !== undefined && hasAsResponse(call)) {
+            // Our own client: the SDK sends the request and maps HTTP errors; the body is parsed once, here.
+            const response = await call.asResponse();
+            return sseEvents(PROVIDER, response, anthropicEvents(response.headers, ownApiError), apiKey);
+          }
+          // A caller's client: the SDK's own stream of events (the client type is structural).
+          return (await call) as AsyncIterable<AnthropicEvent>;
         },
         decoder: (sink) => anthropicDecoder(sink, requestedModel, clock),
         toError: (error) => toProviderError(error, apiKey),
@@ -336,6 +342,29 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
 export function anthropicFinishReason(stopReason: string | null | undefined): FinishReason {
   if (stopReason == null) return 'stop';
   return FINISH_REASONS[stopReason] ?? stopReason;
+}
+
+/**
+ * Messages API events from SSE messages, as the SDK's `Stream` reads them: `ping` and unnamed events are
+ * skipped, an `error` event throws the SDK's `APIError` with no status (its body parsed when it is JSON), and
+ * every other named event with data is parsed (malformed JSON throws a `SyntaxError`).
+ */
+function anthropicEvents(headers: Headers, APIError: ApiErrorConstructor): SseEventMapper<AnthropicEvent> {
+  return (event, data) => {
+    if (event === null || event === 'ping') return undefined;
+    if (event === 'error') {
+      let body: unknown = data;
+      try {
+        body = (JSON.parse(data) as unknown) ?? data;
+      } catch {
+        // Not JSON: the text itself is the error's body.
+      }
+      const type = (body as { error?: { type?: unknown } } | null)?.error?.type;
+      throw new APIError(undefined, body, undefined, headers, type);
+    }
+    if (data === '') return undefined;
+    return JSON.parse(data) as AnthropicEvent;
+  };
 }
 
 function anthropicDecoder(sink: ChunkSink, requestedModel: string, clock: SchedulerLike): StreamDecoder<AnthropicEvent> {

@@ -17,7 +17,7 @@ import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber 
 import { resumableStreams } from './resume.js';
 import { assertChatRequest, type ChatRequest, type Message, type PreloadableProvider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
-import { sseCheckedFetch } from './streamGuard.js';
+import { hasAsResponse, sseEvents, type ApiErrorConstructor, type SseEventMapper } from './sseBody.js';
 import { clockOf, readEnv } from './defaults.js';
 import { contentMetadata, splitToolCalls } from './wire.js';
 import { loadSdk, warmFetch } from './loadSdk.js';
@@ -134,6 +134,8 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
   const clock = clockOf(options.scheduler);
 
   let client: Promise<OpenAIClientLike> | undefined;
+  /** The SDK's error class, once this provider built its own client: then the body is read by sseEvents. */
+  let ownApiError: ApiErrorConstructor | undefined;
   const getClient = (): Promise<OpenAIClientLike> => {
     if (options.client) return Promise.resolve(options.client);
     client ??= loadSdk('openai', PROVIDER, () => import('openai')).then((sdk) => {
@@ -144,13 +146,12 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
         // The SDK's own console output ("Could not parse message into JSON" with the raw data) never reaches
         // the user's console: what it would say is in the error this provider raises.
         logLevel: 'off',
-        // A 200 that is not an event stream fails as 'not_a_stream' (see streamGuard).
-        fetch: sseCheckedFetch(PROVIDER, apiKey ?? undefined),
         ...(options.organization !== undefined && { organization: options.organization }),
         ...(options.project !== undefined && { project: options.project }),
         ...(options.defaultHeaders !== undefined && { defaultHeaders: { ...options.defaultHeaders } }),
         ...(options.timeout !== undefined && { timeout: options.timeout }),
       };
+      ownApiError = sdk.APIError as unknown as ApiErrorConstructor;
       return new sdk.OpenAI(clientOptions);
     });
     // A failed load (package missing) is retried on the next subscription.
@@ -193,8 +194,14 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
           }
           const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, maxTokensParam));
           const sdk = await getClient();
-          // The SDK's `Stream<ChatCompletionChunk>` (the client type is structural); the decoder checks each event.
-          return sdk.chat.completions.create(body, { signal, maxRetries: 0 }) as Promise<AsyncIterable<ChatCompletionChunk>>;
+          const call = sdk.chat.completions.create(body, { signal, maxRetries: 0 });
+          if (options.client === undefined && ownApiError !== undefined && hasAsResponse(call)) {
+            // Our own client: the SDK sends the request and maps HTTP errors; the body is parsed once, here.
+            const response = await call.asResponse();
+            return sseEvents(PROVIDER, response, openAIEvents(response.headers, ownApiError), apiKey ?? undefined);
+          }
+          // A caller's client: the SDK's `Stream<ChatCompletionChunk>` (the client type is structural); the decoder checks each event.
+          return call as Promise<AsyncIterable<ChatCompletionChunk>>;
         },
         decoder: (sink) => openAIDecoder(sink, request.model ?? model, clock, apiKey),
         toError: (error) => toProviderError(error, apiKey),
@@ -203,6 +210,30 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
       },
       () => 'instruction',
     ),
+  };
+}
+
+/**
+ * Chat Completions events from SSE messages, as the SDK's `Stream` reads them: `[DONE]` ends the stream
+ * (anything after it is skipped), Assistants' `thread.*` events are not chat chunks, malformed JSON throws a
+ * `SyntaxError`, and an `error` object (or an `event: error`) throws the SDK's `APIError` with no status.
+ */
+function openAIEvents(headers: Headers, APIError: ApiErrorConstructor): SseEventMapper<ChatCompletionChunk> {
+  let done = false;
+  return (event, data) => {
+    if (done) return undefined;
+    if (data.startsWith('[DONE]')) {
+      done = true;
+      return undefined;
+    }
+    if (event !== null && event.startsWith('thread.')) return undefined;
+    const value: unknown = JSON.parse(data);
+    if (typeof value === 'object' && value !== null) {
+      const error = (value as { error?: unknown }).error;
+      if (error) throw new APIError(undefined, error, undefined, headers);
+    }
+    if (event === 'error') throw new APIError(undefined, value, undefined, headers);
+    return value as ChatCompletionChunk;
   };
 }
 

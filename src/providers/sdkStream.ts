@@ -21,13 +21,29 @@ export interface StreamDecoder<TEvent> {
   end(): void;
 }
 
+/**
+ * A source that reads the response body itself and hands each event over synchronously: one `await` per
+ * network read, not per event (see sseBody.ts). What `open` may resolve to instead of the SDK's stream.
+ */
+export interface EventPump<TEvent> {
+  /**
+   * Reads the body to its end, calling `onEvent` for each event. Stops reading (and resolves) once `onEvent`
+   * returns false: the subscriber has gone and its teardown aborts the request. Rejects on bad wire data or a
+   * network failure; what `onEvent` throws propagates.
+   */
+  pump(onEvent: (event: TEvent) => boolean): Promise<void>;
+}
+
 export interface SdkStreamSpec<TEvent> {
   /** The provider's name, for errors. */
   readonly provider: string;
   /** The clock for chunk timestamps. */
   readonly clock: SchedulerLike;
-  /** Sends the request; must honour `signal` (also before headers arrive). */
-  open(signal: AbortSignal): Promise<AsyncIterable<TEvent>>;
+  /**
+   * Sends the request; must honour `signal` (also before headers arrive). Resolves to the SDK's stream of
+   * events, or to an {@link EventPump} reading the body.
+   */
+  open(signal: AbortSignal): Promise<AsyncIterable<TEvent> | EventPump<TEvent>>;
   decoder(sink: ChunkSink): StreamDecoder<TEvent>;
   /** Maps anything thrown (SDK errors, network errors) to a `ProviderError`. */
   toError(error: unknown): ProviderError;
@@ -37,14 +53,14 @@ export interface SdkStreamSpec<TEvent> {
    */
   readonly secret?: string | undefined;
   /**
-   * Whether the SDK's iterator reads the response body to its end (OpenAI's and Anthropic's SSE streams do).
+   * Whether the stream reads the response body to its end (OpenAI's and Anthropic's SSE streams do).
    * Then a stream that completed holds no request and teardown skips the abort. Ollama's iterator stops at
    * the `done` line and leaves the body open, so its request is aborted at teardown even after completion,
    * unless a function here releases it another way (and returns true).
    */
   readonly readsBodyToEnd?: boolean | (() => boolean);
   /** Extra teardown, after the abort if there was one (Ollama: the iterator's `abort()`, or dropping it from the shared client's list). */
-  teardown?(stream: AsyncIterable<TEvent> | undefined): void;
+  teardown?(stream: AsyncIterable<TEvent> | EventPump<TEvent> | undefined): void;
 }
 
 /**
@@ -54,7 +70,7 @@ export interface SdkStreamSpec<TEvent> {
 export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<StreamChunk> {
   return new Observable<StreamChunk>((subscriber) => {
     const controller = new AbortController();
-    let stream: AsyncIterable<TEvent> | undefined;
+    let stream: AsyncIterable<TEvent> | EventPump<TEvent> | undefined;
     const { clock } = spec;
     // What was delivered, so a failure mid-stream carries it (text only, no chunks kept).
     const partial = new StreamingResponse({ keepChunks: false, scheduler: clock });
@@ -75,11 +91,21 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
       if (subscriber.closed) return;
       const decoder = spec.decoder(sink);
       try {
-        for await (const event of stream) {
-          if (subscriber.closed) return;
-          decoding = true;
-          decoder.event(event);
-          decoding = false;
+        if (isPump(stream)) {
+          await stream.pump((event) => {
+            if (subscriber.closed) return false;
+            decoding = true;
+            decoder.event(event);
+            decoding = false;
+            return !subscriber.closed;
+          });
+        } else {
+          for await (const event of stream) {
+            if (subscriber.closed) return;
+            decoding = true;
+            decoder.event(event);
+            decoding = false;
+          }
         }
         if (subscriber.closed) return;
         decoding = true;
@@ -105,6 +131,10 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
       spec.teardown?.(stream);
     };
   });
+}
+
+function isPump<TEvent>(stream: AsyncIterable<TEvent> | EventPump<TEvent>): stream is EventPump<TEvent> {
+  return typeof (stream as Partial<EventPump<TEvent>>).pump === 'function';
 }
 
 let unsubscribed: Error | undefined;

@@ -1,11 +1,12 @@
 /**
- * The check every SSE provider's 200 goes through before its SDK reads it: the body must begin an event
- * stream. A JSON answer, a proxy's HTML login page or plain text is a `not_a_stream` `ProviderError`
+ * The check every SSE provider's 200 goes through before it is parsed (see sseBody.ts): the body must begin
+ * an event stream. A JSON answer, a proxy's HTML login page or plain text is a `not_a_stream` `ProviderError`
  * (not retryable: retrying a misconfigured endpoint only hammers it) naming the content type and the first
- * bytes — where the SDK alone would find no events and report a retryable incomplete stream. A body whose
- * content type says `text/event-stream` passes untouched (no second web stream per request).
+ * bytes — where a parser alone would find no events and report a retryable incomplete stream. A body whose
+ * content type says `text/event-stream` is not wrapped: what the sniffing is for (a JSON answer, a proxy's
+ * page, plain text at the wrong URL) comes with its own content type, and an event stream with no events in
+ * it ends as an incomplete stream, as an empty body does.
  */
-import { notAStreamError } from './failures.js';
 
 /** How many bytes of a body that is not a stream the error quotes (it shows 120 characters of them). */
 const SNIFF_BYTES = 256;
@@ -16,24 +17,9 @@ const EVENT_STREAM = /^\s*text\/event-stream\s*(?:;|$)/i;
 /** Field lines an SSE body can begin with (a comment starts with ':'). */
 const SSE_START = /^(?::|(?:data|event|id|retry)(?::|\r|\n|$))/;
 
-/**
- * A `fetch` for an SDK client whose responses' bodies are checked as they are first read: `base` is the
- * fetch to call (`globalThis.fetch` when left out). Error responses and bodies that begin like an event
- * stream pass untouched, byte for byte.
- */
-export function sseCheckedFetch(provider: string, apiKey: string | undefined, base?: typeof fetch): typeof fetch {
-  return async (input, init) => {
-    const response = await (base ?? globalThis.fetch)(input, init);
-    if (!response.ok || response.body === null) return response;
-    const contentType = response.headers.get('content-type');
-    // Labelled an event stream: the SDK reads it untouched (a body wrapped in a second web stream and Response
-    // costs ~45 µs a request and a few KB while it is open). What the sniffing is for — a JSON answer, a proxy's
-    // page, plain text at the wrong URL — comes with its own content type; an event stream with no events in
-    // it ends as an incomplete stream, as an empty body does.
-    if (contentType !== null && EVENT_STREAM.test(contentType)) return response;
-    const body = sseGuard(response.body, (head) => notAStreamError(provider, 'an event stream', response.status, contentType, head, apiKey));
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
+/** Whether a content type says `text/event-stream` (parameters such as `charset` may follow). */
+export function isEventStream(contentType: string | null): boolean {
+  return contentType !== null && EVENT_STREAM.test(contentType);
 }
 
 /**
