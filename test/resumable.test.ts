@@ -182,6 +182,42 @@ describe('resumableStreams (memory store, virtual time)', () => {
     expect(reader.events.at(-1)).toMatchObject({ type: 'end', data: '{"reason":"complete"}' });
   });
 
+  it('a store whose appends complete later keeps every event in order, each appended after the one before', async () => {
+    const { scheduler, advance } = clock();
+    const store = memoryStore({ scheduler });
+    const appended: number[] = [];
+    let inFlight = 0;
+    let overlapped = false;
+    // Every other append completes 30 ms later (as Redis's do); the others as they are subscribed.
+    const slow: StreamStore = {
+      ...store,
+      append: (id, event, lease) =>
+        new Observable<void>((subscriber) => {
+          if (inFlight > 0) overlapped = true;
+          inFlight++;
+          const finish = (): void => {
+            appended.push(event.seq);
+            inFlight--;
+            store.append(id, event, lease).subscribe(subscriber);
+          };
+          if (event.seq % 2 === 0) return scheduler.schedule(finish, 30);
+          finish();
+          return undefined;
+        }),
+    };
+    const streams = resumableStreams({ store: slow, scheduler });
+    const m = model(scheduler, 8);
+    const reader = read(await streams.create('slow', m.source));
+    await tick();
+    for (let t = 0; t < 20; t++) await advance(100);
+    await reader.done;
+    expect(overlapped).toBe(false);
+    expect(appended).toEqual([...appended].sort((a, b) => a - b));
+    expect(texts(reader.events)).toBe('t0 t1 t2 t3 t4 t5 t6 t7 ');
+    expect(reader.events.at(-1)).toMatchObject({ type: 'end', data: '{"reason":"complete"}' });
+    expect(streams.running.size).toBe(0);
+  });
+
   it('serves any JSON values, and an upstream error is the stored terminal event', async () => {
     const { scheduler, advance } = clock();
     const streams = resumableStreams({ scheduler });

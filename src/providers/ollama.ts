@@ -22,7 +22,7 @@ import { isRecord, contentMetadata, splitToolCalls, toolArgumentsObject } from '
 import { clockOf, readEnv } from './defaults.js';
 import { loadSdk, warmFetch } from './loadSdk.js';
 import { NdjsonParser } from './ndjson.js';
-import { sdkStream, type ChunkSink, type StreamDecoder } from './sdkStream.js';
+import { sdkStream, type ChunkSink, type EventPump, type StreamDecoder } from './sdkStream.js';
 import { mergeObjects } from '../mergeObjects.js';
 
 /** Ollama's `think` levels: `true`/`false`, or an effort for models that take one (gpt-oss). */
@@ -277,7 +277,7 @@ export function ollama(options: OllamaProviderOptions = {}): PreloadableProvider
           // The shared client lists every stream in flight and drops one only as its iterator reads the `done`
           // line, which this provider never reads (see chatResponses): teardown drops it.
           teardown: options.client !== undefined
-            ? (stream: AsyncIterable<ChatResponse> | undefined) => {
+            ? (stream: AsyncIterable<ChatResponse> | EventPump<ChatResponse> | undefined) => {
                 if (isAbortable(stream)) stream.abort();
               }
             : () => {
@@ -424,37 +424,43 @@ async function guardedFetch(
  * a malformed line, where the SDK would skip it), with the SDK iterator's own rules: an `{"error": …}` line
  * throws its message, the `done` line ends the stream, a body without one is incomplete. The SDK still sends
  * the request and reads an HTTP error; only its NDJSON parsing is replaced, which parsed every line a second
- * time. One generator over the reads (the SDK's parser and iterator are two, a promise and a microtask a line each).
+ * time. One `await` per read, each response handed over synchronously (the SDK's parser and iterator are two
+ * generators, a promise and a microtask a line each).
  */
-async function* chatResponses(seen: ResponseInfo, apiKey: string | undefined): AsyncGenerator<ChatResponse, void, undefined> {
-  const { body } = seen;
-  // The SDK throws for a response without a body before it returns a stream: not reached.
-  if (body === undefined) throw new Error('Missing body');
-  const notAStream = (head: string): ProviderError => notAStreamError(PROVIDER, 'a JSON-lines stream', seen.status, seen.contentType, head, apiKey);
-  const reader = body.getReader();
-  seen.reader = reader;
-  const parser = new NdjsonParser(PROVIDER, notAStream);
-  const values: unknown[] = [];
-  for (;;) {
-    const { done, value: bytes } = await reader.read();
-    const failure = done ? parser.end(values) : parser.push(bytes, values);
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      // As the SDK's AbortableAsyncIterator does (a line that is no object throws a TypeError here, as there).
-      if ('error' in (value as object)) {
-        const line = value as Record<string, unknown>;
-        seen.errorLine = line;
-        throw new Error(line['error'] as string);
+function chatResponses(seen: ResponseInfo, apiKey: string | undefined): EventPump<ChatResponse> {
+  return {
+    async pump(onEvent) {
+      const { body } = seen;
+      // The SDK throws for a response without a body before it returns a stream: not reached.
+      if (body === undefined) throw new Error('Missing body');
+      const notAStream = (head: string): ProviderError => notAStreamError(PROVIDER, 'a JSON-lines stream', seen.status, seen.contentType, head, apiKey);
+      const reader = body.getReader();
+      seen.reader = reader;
+      const parser = new NdjsonParser(PROVIDER, notAStream);
+      const values: unknown[] = [];
+      for (;;) {
+        const { done, value: bytes } = await reader.read();
+        const failure = done ? parser.end(values) : parser.push(bytes, values);
+        for (let i = 0; i < values.length; i++) {
+          const value = values[i];
+          // As the SDK's AbortableAsyncIterator does (a line that is no object throws a TypeError here, as there).
+          if ('error' in (value as object)) {
+            const line = value as Record<string, unknown>;
+            seen.errorLine = line;
+            throw new Error(line['error'] as string);
+          }
+          const response = value as ChatResponse & { status?: unknown };
+          // Stopped (the subscriber has gone): its teardown releases the request.
+          if (!onEvent(response)) return;
+          if (response.done || response.status === 'success') return;
+        }
+        values.length = 0;
+        if (failure !== undefined) throw failure;
+        if (done) break;
       }
-      const response = value as ChatResponse & { status?: unknown };
-      yield response;
-      if (response.done || response.status === 'success') return;
-    }
-    values.length = 0;
-    if (failure !== undefined) throw failure;
-    if (done) break;
-  }
-  throw new Error('Did not receive done or success response in stream.');
+      throw new Error('Did not receive done or success response in stream.');
+    },
+  };
 }
 
 /**

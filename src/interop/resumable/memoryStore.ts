@@ -40,11 +40,27 @@ export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
     return entry;
   };
 
+  // The sweep at each claim looks at a few entries, in turn, from where the last one stopped: O(1) a claim, and
+  // every entry is looked at once per SWEEP_STEP claims (a sweep of the whole map at each claim made creating
+  // streams quadratic in the streams kept).
+  let sweeping: IterableIterator<string> | undefined;
+  const sweep = (): void => {
+    for (let i = 0; i < SWEEP_STEP; i++) {
+      sweeping ??= entries.keys();
+      const next = sweeping.next();
+      if (next.done === true) {
+        sweeping = undefined;
+        return;
+      }
+      get(next.value);
+    }
+  };
+
   return {
     claim: (id, owner, lease) =>
       defer(() => {
-        for (const key of entries.keys()) get(key);
-        if (entries.has(id)) return of('exists' as const);
+        sweep();
+        if (get(id) !== undefined) return of('exists' as const);
         const now = scheduler.now();
         entries.set(id, {
           events: [],
@@ -69,9 +85,18 @@ export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
           entry.finished = true;
           entry.expiresAt = scheduler.now() + lease.ttlMs;
         } else entry.lastDataSeq = event.seq;
-        for (const reader of [...entry.readers]) {
+        // The readers as they were: one that joins during a `next` has replayed this event already. (One
+        // reader, the common case, is called without a copy of the set.)
+        const { readers } = entry;
+        if (readers.size === 1) {
+          const reader = readers.values().next().value!;
           reader.next(event);
           if (terminal) reader.complete();
+        } else if (readers.size > 1) {
+          for (const reader of [...readers]) {
+            reader.next(event);
+            if (terminal) reader.complete();
+          }
         }
         if (terminal) entry.stopListeners.clear();
         return EMPTY;
@@ -121,6 +146,9 @@ export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
       }),
   };
 }
+
+/** Entries the sweep at each claim looks at. */
+const SWEEP_STEP = 4;
 
 function unknown(id: string): ResumableStreamError {
   return new ResumableStreamError(`No stream with id ${JSON.stringify(id)}: it was never created, or it expired`, { code: 'unknown_stream', streamId: id });
