@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { QUICK, median, round, size, target, type Row, type SectionResult, type Target } from './common.js';
 import { forkChild, openFilesLimit, type ChildHandle } from './scaleIpc.js';
 import { ClientSession, START_BATCH, sseStream, type Finished, type Held } from './scaleRun.js';
-import type { WireProvider } from './wireGen.js';
+import { WIRE_PROVIDERS, type WireProvider } from './wireGen.js';
 
 const N = Number(process.env['BENCH_SCALE_N'] ?? size(10_000, 150));
 const ROUNDS = Number(process.env['BENCH_SCALE_ROUNDS'] ?? 1);
@@ -38,7 +38,7 @@ const ROUNDS = Number(process.env['BENCH_SCALE_ROUNDS'] ?? 1);
 const SAT_N = Number(process.env['BENCH_SCALE_SAT_N'] ?? size(2_000, 150));
 const SAT_ROUNDS = size(4, 2);
 /** SSE streams through the relay. */
-const SSE_N = Number(process.env['BENCH_SCALE_SSE_N'] ?? size(2_000, 150));
+const SSE_N = Number(process.env['BENCH_SCALE_SSE_N'] ?? size(10_000, 150));
 const DELTAS = 40;
 const HOLD = 20;
 const PACE_MS = 100;
@@ -111,7 +111,7 @@ async function sseTrial(server: ChildHandle, upstream: string, n: number, relay:
   const { url } = await relay.ask<{ url: string }>({ cmd: 'setup', upstream });
   const { texts } = await server.ask<{ texts: Record<WireProvider, string> }>(whole);
   // The SSE clients run in this (the parent) process: it does nothing else meanwhile.
-  const clients = new ClientSession(sseStream(url), texts);
+  const clients = new ClientSession(sseStream(url), texts, WIRE_PROVIDERS, true);
   await clients.warm(WARM);
   await server.ask(paced);
   const { heap: before } = await relay.ask<{ heap: number }>({ cmd: 'heap' });
@@ -276,7 +276,7 @@ export async function run(): Promise<SectionResult> {
     'Raw SDK: one reused client per provider (bench/sdk.ts rawClient), for await, text concatenated. Ours: provider.stream(request) subscribed, content concatenated the same way (no operator). Both use Node’s global fetch, whose undici Agent has no per-origin connection cap: every stream had its own connection (the open-responses rows).',
     sse === undefined
       ? 'SSE relay: not run.'
-      : `SSE relay: ${sse.n.toLocaleString('en-US')} streams: API server → relay process (our providers → toServerSentEvents → pipeServerSentEvents on node:http) → node:http SSE clients in the bench's own process, parsing the events back to the text. Heap, event-loop delay and CPU are the relay's; beyondRawSdkKB subtracts the raw SDK client's heap per stream (it then holds the SSE response, its socket and toServerSentEvents' body).`,
+      : `SSE relay: ${sse.n.toLocaleString('en-US')} streams${sse.n < SSE_N ? ` (of ${SSE_N.toLocaleString('en-US')} asked: the relay holds two sockets a stream, and this machine's open-files limit is ${fdLimit.toLocaleString('en-US')})` : ''}, started ${START_BATCH} at a time once the ones before have their headers (all at once they overflow the kernel's accept queue, net.core.somaxconn, while the relay opens their upstream requests): API server → relay process (our providers → toServerSentEvents → pipeServerSentEvents on node:http) → node:http SSE clients in the bench's own process, parsing the events back to the text. Heap, event-loop delay and CPU are the relay's; beyondRawSdkKB subtracts the raw SDK client's heap per stream (it then holds the SSE response, its socket and toServerSentEvents' body).`,
     QUICK ? 'Quick mode: a smoke test (small N, one round), not a claim.' : 'Event-loop delay is reported, not targeted: it depends on the machine (2 cores shared with other benchmarks here).',
   );
 

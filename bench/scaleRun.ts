@@ -13,8 +13,11 @@ import { WIRE_PROVIDERS, type WireProvider } from './wireGen.js';
 /** Requests per event-loop turn: as at a busy server, not 10,000 subscriptions in one synchronous task. */
 export const START_BATCH = 100;
 
-/** Stream number i to its end; calls onHold once it has `hold` text deltas; resolves with the text. */
-export type StreamFn = (i: number, onHold: () => void, hold: number) => Promise<string>;
+/**
+ * Stream number i to its end; calls onHold once it has `hold` text deltas; resolves with the text. `onStarted`,
+ * when given, is called once the response has begun (its headers arrived).
+ */
+export type StreamFn = (i: number, onHold: () => void, hold: number, onStarted?: () => void) => Promise<string>;
 
 export interface Outcome {
   completed: number;
@@ -46,9 +49,10 @@ function delays(h: IntervalHistogram): Pick<Finished, 'eldP50Ms' | 'eldP99Ms' | 
 /** SSE clients of the relay (bench/scaleRelay.ts) on node:http: a cheap parser folding the events back to the text. */
 export function sseStream(url: string): StreamFn {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 60_000 });
-  return (i, onHold, hold) =>
+  return (i, onHold, hold, onStarted) =>
     new Promise<string>((resolve, reject) => {
       get(`${url}/stream?i=${i}`, { agent }, (res) => {
+        onStarted?.();
         if (res.statusCode !== 200) return reject(new Error(`relay answered ${String(res.statusCode)}`));
         res.setEncoding('utf8');
         let buffer = '';
@@ -94,6 +98,13 @@ export class ClientSession {
     private readonly texts: Readonly<Record<WireProvider, string>>,
     /** Stream i uses wires[i % wires.length] (the stream function must map it the same way). */
     private readonly wires: readonly WireProvider[] = WIRE_PROVIDERS,
+    /**
+     * Start each batch of START_BATCH only once the batch before it has begun answering. For a server that
+     * accepts slowly (the relay, which also opens an upstream request per stream): 10,000 connects at once
+     * overflow the kernel's accept queue (net.core.somaxconn, 4096 here), and the dropped connections end as
+     * ECONNRESET / timeouts, which measures the kernel, not the server.
+     */
+    private readonly ramp = false,
   ) {}
 
   /** n streams; `onAllHeld` fires when every one has `hold` deltas. */
@@ -103,9 +114,9 @@ export class ClientSession {
     const onHold = (): void => {
       if (++heldCount === n) onAllHeld();
     };
-    const one = (i: number): Promise<void> => {
+    const one = (i: number, onStarted?: () => void): Promise<void> => {
       const provider = this.wires[i % this.wires.length]!;
-      return this.stream(i, onHold, hold).then(
+      return this.stream(i, onHold, hold, onStarted).then(
         (text) => {
           if (text === this.texts[provider]) outcome.completed++;
           else outcome.wrong++;
@@ -121,9 +132,29 @@ export class ClientSession {
       let i = 0;
       const batch = (): void => {
         const end = Math.min(n, i + START_BATCH);
-        for (; i < end; i++) started.push(one(i));
-        if (i < n) setImmediate(batch);
-        else resolve();
+        if (!this.ramp) {
+          for (; i < end; i++) started.push(one(i));
+          if (i < n) setImmediate(batch);
+          else resolve();
+          return;
+        }
+        let waiting = end - i;
+        const next = (): void => {
+          if (--waiting > 0) return;
+          if (i < n) setImmediate(batch);
+          else resolve();
+        };
+        for (; i < end; i++) {
+          let called = false;
+          const once = (): void => {
+            if (called) return;
+            called = true;
+            next();
+          };
+          // A stream that fails before its headers still lets the next batch go.
+          const run = one(i, once);
+          started.push(run.finally(once));
+        }
       };
       batch();
     })
