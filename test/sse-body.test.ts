@@ -12,8 +12,9 @@ import { _iterSSEMessages } from 'openai/streaming';
 import { SseEventParser, sseEvents } from '../src/providers/sseBody.js';
 import { SseParser } from '../src/interop/sseParser.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
-import { OPENAI_DONE, openaiEvent, providerFor } from './helpers/providerWire.js';
-import { sse, useWireServer } from './helpers/wireServer.js';
+import { OPENAI_DONE, openaiEvent, providerFor, type ProviderName } from './helpers/providerWire.js';
+import { readWire, sse, useWireServer, type Reply } from './helpers/wireServer.js';
+import { sleep } from './helpers/streams.js';
 import { collect, failure } from './helpers/streams.js';
 
 const encoder = new TextEncoder();
@@ -210,5 +211,49 @@ describe('the OpenAI event mapping (what the SDK Stream did, kept)', () => {
     server.enqueue(sse([openaiEvent({ content: 'Part' }), 'data: {"choices": [\n\n']));
     const { error } = await failure(gpt().stream(request));
     expect(error).toMatchObject({ code: 'malformed_response', retryable: false });
+  });
+});
+
+describe('the recorded transcripts, cut at any byte on the wire', () => {
+  const server = useWireServer();
+  const request = { messages: [{ role: 'user' as const, content: 'Hi' }] };
+  /** The transcript's bytes written in pieces cut at `cuts` (inside UTF-8 characters too), 1 ms apart. */
+  const cutReply = (bytes: Uint8Array, cuts: readonly number[]): Reply => async (_req, res, recorded) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    for (const piece of pieces(bytes, cuts)) {
+      await sleep(1);
+      res.write(piece);
+    }
+    res.end();
+    recorded.finished = true;
+  };
+  const view = (chunks: readonly { content: string; isFinal: boolean; metadata: object }[]) => chunks.map((c) => ({ content: c.content, isFinal: c.isFinal, metadata: c.metadata }));
+
+  const cases: [ProviderName, string][] = [
+    ['openai', 'openai-text.sse'],
+    ['openai', 'openai-tools.sse'],
+    ['anthropic', 'anthropic-text.sse'],
+    ['anthropic', 'anthropic-tools.sse'],
+  ];
+  it.each(cases)('%s %s: the same chunks as the body written whole', async (name, file) => {
+    const bytes = encoder.encode(readWire(file));
+    server.enqueue(sse(file));
+    const whole = await collect(providerFor(name, server, 'cut-key').stream(request));
+    expect(whole.error).toBeUndefined();
+    expect(whole.chunks.length).toBeGreaterThan(2);
+    expect(whole.chunks.at(-1)?.isFinal).toBe(true);
+    // Three fixed sets of cuts: every 7th byte, every 13th shifted, and a cut on every byte of the first 64.
+    const cutSets = [
+      Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => i * 7),
+      Array.from({ length: Math.ceil(bytes.length / 13) }, (_, i) => i * 13 + 5),
+      Array.from({ length: 64 }, (_, i) => i + 1),
+    ];
+    for (const cuts of cutSets) {
+      server.enqueue(cutReply(bytes, cuts));
+      const cut = await collect(providerFor(name, server, 'cut-key').stream(request));
+      expect(cut.error).toBeUndefined();
+      expect(view(cut.chunks)).toEqual(view(whole.chunks));
+    }
   });
 });
