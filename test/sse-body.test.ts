@@ -12,7 +12,7 @@ import { _iterSSEMessages } from 'openai/streaming';
 import { SseEventParser, sseEvents } from '../src/providers/sseBody.js';
 import { SseParser } from '../src/interop/sseParser.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
-import { OPENAI_DONE, openaiEvent, providerFor, type ProviderName } from './helpers/providerWire.js';
+import { ANTHROPIC_START, OPENAI_DONE, anthropicEvent, anthropicStop, openaiEvent, providerFor, type ProviderName } from './helpers/providerWire.js';
 import { readWire, sse, useWireServer, type Reply } from './helpers/wireServer.js';
 import { sleep } from './helpers/streams.js';
 import { collect, failure } from './helpers/streams.js';
@@ -189,6 +189,34 @@ describe('the OpenAI event mapping (what the SDK Stream did, kept)', () => {
     const { chunks, error } = await collect(gpt().stream(request));
     expect(error).toBeUndefined();
     expect(chunks.map((c) => c.content).join('')).toBe('Hi');
+  });
+
+  it('ends at [DONE] even when the server keeps the response open after it', async () => {
+    const events = [openaiEvent({ content: 'Hi' }), openaiEvent({}, 'stop'), OPENAI_DONE];
+    server.enqueue(sse(events, { stallAfter: events.length }));
+    const { chunks, error, completed } = await collect(gpt().stream(request));
+    expect(error).toBeUndefined();
+    expect(completed).toBe(true);
+    expect(chunks.map((c) => c.content).join('')).toBe('Hi');
+    expect(chunks.at(-1)?.metadata.finishReason).toBe('stop');
+    // The response the server keeps open is released, not left holding the socket.
+    await server.requests.at(-1)!.aborted;
+  });
+
+  it('anthropic: ends at message_stop even when the server keeps the response open after it', async () => {
+    const events = [
+      ANTHROPIC_START,
+      anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+      anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi' } }),
+      ...anthropicStop('end_turn'),
+    ];
+    server.enqueue(sse(events, { stallAfter: events.length }));
+    const { chunks, error, completed } = await collect(providerFor('anthropic', server, 'sse-body-key').stream(request));
+    expect(error).toBeUndefined();
+    expect(completed).toBe(true);
+    expect(chunks.map((c) => c.content).join('')).toBe('Hi');
+    expect(chunks.at(-1)?.isFinal).toBe(true);
+    await server.requests.at(-1)!.aborted;
   });
 
   it('skips Assistants thread.* events', async () => {

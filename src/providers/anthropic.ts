@@ -176,7 +176,8 @@ export function anthropic(options: AnthropicProviderOptions = {}): PreloadablePr
           if (options.client === undefined && ownApiError !== undefined && hasAsResponse(call)) {
             // Our own client: the SDK sends the request and maps HTTP errors; the body is parsed once, here.
             const response = await call.asResponse();
-            return sseEvents(PROVIDER, response, anthropicEvents(response.headers, ownApiError), apiKey);
+            // message_stop is the last event: the stream ends there, also when a server keeps the response open.
+            return sseEvents(PROVIDER, response, anthropicEvents(response.headers, ownApiError), { apiKey, isLast: (e) => e.type === 'message_stop' });
           }
           // A caller's client: the SDK's own stream of events (the client type is structural).
           return (await call) as AsyncIterable<AnthropicEvent>;

@@ -17,7 +17,7 @@ import { assertNonEmptyStrings, assertObject, assertOneOf, assertPositiveNumber 
 import { resumableStreams } from './resume.js';
 import { assertChatRequest, type ChatRequest, type Message, type PreloadableProvider, type ProviderInfo } from './provider.js';
 import { buildRequestBody, networkError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
-import { hasAsResponse, sseEvents, type ApiErrorConstructor, type SseEventMapper } from './sseBody.js';
+import { END_OF_STREAM, hasAsResponse, sseEvents, type ApiErrorConstructor, type SseEventMapper } from './sseBody.js';
 import { clockOf, readEnv } from './defaults.js';
 import { contentMetadata, splitToolCalls } from './wire.js';
 import { loadSdk, warmFetch } from './loadSdk.js';
@@ -198,7 +198,7 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
           if (options.client === undefined && ownApiError !== undefined && hasAsResponse(call)) {
             // Our own client: the SDK sends the request and maps HTTP errors; the body is parsed once, here.
             const response = await call.asResponse();
-            return sseEvents(PROVIDER, response, openAIEvents(response.headers, ownApiError), apiKey ?? undefined);
+            return sseEvents(PROVIDER, response, openAIEvents(response.headers, ownApiError), { apiKey: apiKey ?? undefined });
           }
           // A caller's client: the SDK's `Stream<ChatCompletionChunk>` (the client type is structural); the decoder checks each event.
           return call as Promise<AsyncIterable<ChatCompletionChunk>>;
@@ -214,18 +214,14 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
 }
 
 /**
- * Chat Completions events from SSE messages, as the SDK's `Stream` reads them: `[DONE]` ends the stream
- * (anything after it is skipped), Assistants' `thread.*` events are not chat chunks, malformed JSON throws a
- * `SyntaxError`, and an `error` object (or an `event: error`) throws the SDK's `APIError` with no status.
+ * Chat Completions events from SSE messages, as the SDK's `Stream` reads them: `[DONE]` ends the stream (at
+ * once, also when the server keeps the response open after it), Assistants' `thread.*` events are not chat
+ * chunks, malformed JSON throws a `SyntaxError`, and an `error` object (or an `event: error`) throws the SDK's
+ * `APIError` with no status.
  */
 function openAIEvents(headers: Headers, APIError: ApiErrorConstructor): SseEventMapper<ChatCompletionChunk> {
-  let done = false;
   return (event, data) => {
-    if (done) return undefined;
-    if (data.startsWith('[DONE]')) {
-      done = true;
-      return undefined;
-    }
+    if (data.startsWith('[DONE]')) return END_OF_STREAM;
     if (event !== null && event.startsWith('thread.')) return undefined;
     const value: unknown = JSON.parse(data);
     if (typeof value === 'object' && value !== null) {

@@ -13,12 +13,15 @@ import type { EventPump } from './sdkStream.js';
 import { notAStreamError } from './failures.js';
 import { isEventStream, sseGuard } from './streamGuard.js';
 
+/** What a mapper returns for the event that ends the stream's content (OpenAI's `[DONE]`). */
+export const END_OF_STREAM: unique symbol = Symbol('agenticraft-rx.sse-end');
+
 /**
- * Turns one dispatched event (`event` is null when it had no `event:` field) into the provider's event, or
- * `undefined` to skip it. May throw: a `SyntaxError` for malformed JSON, the SDK's `APIError` for an error
- * event, as the SDK's own `Stream` would.
+ * Turns one dispatched event (`event` is null when it had no `event:` field) into the provider's event,
+ * `undefined` to skip it, or {@link END_OF_STREAM}. May throw: a `SyntaxError` for malformed JSON, the SDK's
+ * `APIError` for an error event, as the SDK's own `Stream` would.
  */
-export type SseEventMapper<TEvent> = (event: string | null, data: string) => TEvent | undefined;
+export type SseEventMapper<TEvent> = (event: string | null, data: string) => TEvent | undefined | typeof END_OF_STREAM;
 
 /**
  * An SDK's `APIError` constructor, as its `Stream` calls it for an error inside a 200 stream (Anthropic's
@@ -128,12 +131,24 @@ export class SseEventParser {
   }
 }
 
+export interface SseEventsOptions<TEvent> {
+  /** The API key, kept out of a `not_a_stream` error's quote. */
+  readonly apiKey?: string | undefined;
+  /** Whether an event is the last of the stream's content (Anthropic's `message_stop`). */
+  readonly isLast?: (event: TEvent) => boolean;
+}
+
 /**
  * The events of an SSE response body, for `sdkStream`. A body whose content type is not `text/event-stream`
  * is sniffed first ({@link sseGuard}): a JSON answer or an HTML page is a `not_a_stream` error, not an empty
  * stream. A 200 without a body reads as an empty one (the decoder reports it incomplete).
+ *
+ * The stream ends at the body's end, or at its last event (`END_OF_STREAM` from the mapper, or `isLast`): then
+ * it ends at once, even when a server keeps the response open after it, and the rest of the body is cancelled
+ * (a response that has arrived whole keeps its connection for the next request; one still open is closed).
  */
-export function sseEvents<TEvent>(provider: string, response: Response, map: SseEventMapper<TEvent>, apiKey?: string): EventPump<TEvent> {
+export function sseEvents<TEvent>(provider: string, response: Response, map: SseEventMapper<TEvent>, options: SseEventsOptions<TEvent> = {}): EventPump<TEvent> {
+  const { apiKey, isLast } = options;
   return {
     async pump(onEvent) {
       if (response.body === null) return;
@@ -142,16 +157,34 @@ export function sseEvents<TEvent>(provider: string, response: Response, map: Sse
         ? response.body
         : sseGuard(response.body, (head) => notAStreamError(provider, 'an event stream', response.status, contentType, head, apiKey));
       const reader = body.getReader();
+      let ended = false;
       const parser = new SseEventParser((event, data) => {
         const value = map(event, data);
-        return value === undefined || onEvent(value);
+        if (value === undefined) return true;
+        if (value === END_OF_STREAM) {
+          ended = true;
+          return false;
+        }
+        // False: the subscriber has gone.
+        if (!onEvent(value)) return false;
+        if (isLast !== undefined && isLast(value)) {
+          ended = true;
+          return false;
+        }
+        return true;
       });
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return parser.end();
-        // Stopped (the subscriber has gone): its teardown aborts the request.
-        if (!parser.push(value)) return;
+        if (!parser.push(value)) {
+          if (ended) reader.cancel(RELEASED).catch(() => undefined);
+          // Otherwise stopped: the subscriber has gone, and its teardown aborts the request.
+          return;
+        }
       }
     },
   };
 }
+
+/** The reason a body is cancelled with after its last event (made once: nothing reads it). */
+const RELEASED = Object.freeze(new Error('the stream ended at its last event'));
