@@ -111,7 +111,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): PreloadablePr
   const model = options.model ?? ANTHROPIC_DEFAULT_MODEL;
   const clock = clockOf(options.scheduler);
   let client: Promise<AnthropicClientLike> | undefined;
-  /** The SDK's error class, once this provider built its own client: then the body is read by sseEvents. */
+  /** The SDK's error class, set only when this provider builds its own client (never with a caller's): then sseEvents reads the body. */
   let ownApiError: ApiErrorConstructor | undefined;
 
   const getClient = (): Promise<AnthropicClientLike> => {
@@ -173,7 +173,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): PreloadablePr
           const body = buildRequestBody(PROVIDER, apiKey, () => toAnthropicBody(request, requestedModel, defaultMaxTokens));
           const sdk = await getClient();
           const call = sdk.messages.create(body, { signal, maxRetries: 0 });
-          if (options.client === undefined && ownApiError !== undefined && hasAsResponse(call)) {
+          if (ownApiError !== undefined && hasAsResponse(call)) {
             // Our own client: the SDK sends the request and maps HTTP errors; the body is parsed once, here.
             const response = await call.asResponse();
             // message_stop is the last event: the stream ends there, also when a server keeps the response open.

@@ -134,7 +134,7 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
   const clock = clockOf(options.scheduler);
 
   let client: Promise<OpenAIClientLike> | undefined;
-  /** The SDK's error class, once this provider built its own client: then the body is read by sseEvents. */
+  /** The SDK's error class, set only when this provider builds its own client (never with a caller's): then sseEvents reads the body. */
   let ownApiError: ApiErrorConstructor | undefined;
   const getClient = (): Promise<OpenAIClientLike> => {
     if (options.client) return Promise.resolve(options.client);
@@ -195,7 +195,7 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
           const body = buildRequestBody(PROVIDER, apiKey, () => toRequestBody(request, model, maxTokensParam));
           const sdk = await getClient();
           const call = sdk.chat.completions.create(body, { signal, maxRetries: 0 });
-          if (options.client === undefined && ownApiError !== undefined && hasAsResponse(call)) {
+          if (ownApiError !== undefined && hasAsResponse(call)) {
             // Our own client: the SDK sends the request and maps HTTP errors; the body is parsed once, here.
             const response = await call.asResponse();
             return sseEvents(PROVIDER, response, openAIEvents(response.headers, ownApiError), { apiKey: apiKey ?? undefined });
