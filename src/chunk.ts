@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { mergeObjects } from './mergeObjects.js';
 
 /** Token counts for one response, normalised across providers. */
@@ -193,7 +193,24 @@ export function finalChunk(metadata: ChunkMetadata = {}, init: Omit<ChunkInit, '
   return chunk('', mergeObjects(init, { metadata, isFinal: true }));
 }
 
-/** Whether a value has the shape of a `StreamChunk` (works across realms and copies of the library). */
+/**
+ * The library's own chunk streams — providers, `mockStream`, and the operators' results — each of whose values is
+ * a chunk it made or checked. An operator applied to one of them skips the check every chunk would otherwise get
+ * (checking once at the edge of a pipeline, not once per operator); a stream from anywhere else is checked.
+ */
+const CHECKED = new WeakSet<Observable<unknown>>();
+
+/** Marks `source` as one of the library's chunk streams ({@link emitsCheckedChunks}). Returns `source`. */
+export function checkedChunks<S extends Observable<StreamChunk>>(source: S): S {
+  CHECKED.add(source);
+  return source;
+}
+
+/** Whether every value of `source` is a chunk the library made or checked: its operators then need not check again. */
+export function emitsCheckedChunks(source: Observable<unknown>): boolean {
+  return CHECKED.has(source);
+}
+
 /**
  * The error for a value that is not a chunk where one was expected: names the place (`where`: the operator)
  * and what arrived, without printing the value itself (it may be large or hold secrets).
@@ -218,6 +235,7 @@ function describeValue(value: unknown): string {
   return `an object whose ${wrong.map((key) => `${key} is ${c[key] === null ? 'null' : typeof c[key]}`).join(', ')}`;
 }
 
+/** Whether a value has the shape of a `StreamChunk` (works across realms and copies of the library). */
 export function isStreamChunk(value: unknown): value is StreamChunk {
   if (typeof value !== 'object' || value === null) return false;
   const c = value as Record<string, unknown>;

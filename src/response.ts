@@ -22,6 +22,12 @@ function flatten(rope: string): string {
   return ` ${rope}`.slice(1);
 }
 
+/**
+ * `addChunk` without its check, for the library's operators and providers: a chunk they made, or one their
+ * source is known to have checked already (`emitsCheckedChunks` in chunk.ts). Not exported from the package.
+ */
+export let appendChecked: (response: StreamingResponse, chunk: StreamChunk) => StreamingResponse;
+
 const NO_TOOL_CALLS: readonly ToolCall[] = Object.freeze([]);
 
 /**
@@ -95,6 +101,14 @@ export class StreamingResponse {
    */
   addChunk(chunk: StreamChunk): this {
     assertStreamChunk('StreamingResponse.addChunk', chunk);
+    return this.#add(chunk);
+  }
+
+  static {
+    appendChecked = (response, chunk) => response.#add(chunk);
+  }
+
+  #add(chunk: StreamChunk): this {
     // A restarted attempt begins (retryStream's 'restart'): what was accumulated is superseded.
     if (chunk.metadata.reset === true) return this.#reset();
     if (this.#count === 0) {

@@ -3,8 +3,12 @@
  * stream with one clear TypeError that names the operator (or the agent) and what arrived, everywhere.
  */
 import { describe, expect, it } from 'vitest';
-import { lastValueFrom, of, toArray, type OperatorFunction } from 'rxjs';
-import { chunk, notAChunk, type StreamChunk } from '../src/chunk.js';
+import { concat, lastValueFrom, map, of, throwError, toArray, type OperatorFunction } from 'rxjs';
+import { chunk, emitsCheckedChunks, notAChunk, type StreamChunk } from '../src/chunk.js';
+import { resumable } from '../src/continuation.js';
+import { ProviderError } from '../src/errors/ProviderError.js';
+import { mockStream } from '../src/providers/mock.js';
+import { openai } from '../src/providers/openai.js';
 import { Agent } from '../src/agent/agent.js';
 import { bufferChunks } from '../src/operators/bufferChunks.js';
 import { collectResponse } from '../src/operators/collectResponse.js';
@@ -80,6 +84,56 @@ describe('values that are not chunks', () => {
   it('never prints the value itself (it may be large or hold a secret)', () => {
     expect(notAChunk('x', { content: 1, metadata: { apiKey: 'sk-secret-key-123' }, isFinal: true }).message).not.toContain('sk-secret');
     expect(notAChunk('x', 'sk-secret-key-123').message).not.toContain('sk-secret');
+  });
+});
+
+describe('checked once, at the edge of a pipeline', () => {
+  const chunkOperators = operators.filter(([name]) => name !== 'scanResponse' && name !== 'collectResponse');
+
+  it.each(chunkOperators)('%s: its result is one of the library\'s checked chunk streams; a foreign stream is not', (_name, operator) => {
+    const foreign = of(chunk('ok'));
+    expect(emitsCheckedChunks(foreign)).toBe(false);
+    expect(emitsCheckedChunks(foreign.pipe(operator() as OperatorFunction<StreamChunk, StreamChunk>))).toBe(true);
+    // A foreign operator after it: its values could be anything again.
+    expect(emitsCheckedChunks(foreign.pipe(operator() as OperatorFunction<StreamChunk, StreamChunk>, map((c) => c)))).toBe(false);
+  });
+
+  it('provider streams and mockStream are checked streams', () => {
+    expect(emitsCheckedChunks(mockStream('hi'))).toBe(true);
+    expect(emitsCheckedChunks(openai({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1' }).stream({ messages: [{ role: 'user', content: 'x' }] }))).toBe(true);
+  });
+
+  it.each(operators)('%s after a foreign operator checks again, and names itself', async (name, operator) => {
+    const value = { content: 5, metadata: {}, isFinal: false };
+    const source = mockStream('ok').pipe(
+      timeoutStream(1000),
+      map((c, i) => (i === 0 ? c : (value as unknown as StreamChunk))),
+    );
+    let error = await errorOf(lastValueFrom(source.pipe(operator(), toArray())));
+    if (isStreamInterruptedError(error)) error = error.cause;
+    expect((error as Error).message).toBe(notAChunk(name, value).message);
+  });
+
+  it("retryStream checks a continuation that is not one of the library's streams", async () => {
+    const value = { content: 'x' };
+    const source = resumable(
+      concat(of(chunk('Hel')), throwError(() => new ProviderError('cut', { provider: 'p', code: 'network', retryable: true }))),
+      () => of(value as unknown as StreamChunk),
+    );
+    const error = await errorOf(lastValueFrom(source.pipe(retryStream({ count: 1, afterContent: 'resume', delay: 0 }), toArray())));
+    expect((error as Error).message).toBe(notAChunk('retryStream', value).message);
+  });
+
+  it("an operator's continuation checks the foreign stream it continues", async () => {
+    const value = { content: 'x' };
+    const source = resumable(
+      concat(of(chunk('Hel')), throwError(() => new ProviderError('cut', { provider: 'p', code: 'network', retryable: true }))),
+      () => of(value as unknown as StreamChunk),
+    );
+    let error = await errorOf(lastValueFrom(source.pipe(bufferChunks(1), retryStream({ count: 1, afterContent: 'resume', delay: 0 }), toArray())));
+    // After content, retryStream passes the error on with the partial response; its cause is the TypeError.
+    if (isStreamInterruptedError(error)) error = error.cause;
+    expect((error as Error).message).toBe(notAChunk('bufferChunks', value).message);
   });
 });
 

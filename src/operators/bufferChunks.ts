@@ -1,7 +1,7 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { assertStreamChunk, type ChunkMetadata, type StreamChunk, type ToolCallDelta } from '../chunk.js';
 import { BufferChunksForwarder } from './forwarder.js';
-import { keepContinuation } from '../continuation.js';
+import { chunkOperator } from './trackChunk.js';
 import { assertObject, assertOneOf, assertPositiveInteger, assertPositiveNumber, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
 import { scheduleAfter } from '../longTimers.js';
@@ -94,7 +94,7 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
   const { count, time, chars, boundary, scheduler } = resolveConfig(config);
   const boundaryOnly = boundary !== undefined && count === undefined && time === undefined && chars === undefined;
 
-  return keepContinuation((source: Observable<StreamChunk>) =>
+  return chunkOperator((source: Observable<StreamChunk>, checked) =>
     new Observable<StreamChunk>((subscriber) => {
       let held: StreamChunk[] = [];
       /** Characters held. */
@@ -198,7 +198,7 @@ export function bufferChunks(config: number | BufferChunksConfig): OperatorFunct
         new BufferChunksForwarder<StreamChunk>(
           (value) => {
             try {
-              assertStreamChunk('bufferChunks', value);
+              if (!checked) assertStreamChunk('bufferChunks', value);
               // A restarted attempt begins: what is held belongs to the superseded one — dropped, not sent.
               if (value.metadata.reset === true) {
                 stopTimer();

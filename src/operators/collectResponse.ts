@@ -1,5 +1,5 @@
 import { asyncScheduler, catchError, defer, map, reduce, throwError, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { StreamChunk } from '../chunk.js';
+import { emitsCheckedChunks, type StreamChunk } from '../chunk.js';
 import { addChunkAs } from './trackChunk.js';
 import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
@@ -81,13 +81,15 @@ export function collectResponse(config: CollectResponseConfig = {}): OperatorFun
   if (typeof keepChunks !== 'boolean') throw new TypeError(`collectResponse: keepChunks must be a boolean, got ${typeof keepChunks}`);
   assertScheduler('collectResponse: scheduler', scheduler);
 
-  return (source) =>
-    defer(() => {
+  return (source) => {
+    const checked = emitsCheckedChunks(source);
+    return defer(() => {
       const response = new StreamingResponse({ keepChunks, scheduler });
       return source.pipe(
-        reduce((acc, value: StreamChunk) => addChunkAs('collectResponse', acc, value), response),
+        reduce((acc, value: StreamChunk) => addChunkAs('collectResponse', acc, value, checked), response),
         map((acc) => acc.end()),
         catchError((error: unknown) => throwError(() => withPartialResponse(error, response.end()))),
       );
     });
+  };
 }

@@ -12,7 +12,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { assertStreamChunk, chunk, type ChunkMetadata, type InterruptReason, type StreamChunk } from '../chunk.js';
-import { keepContinuation } from '../continuation.js';
+import { chunkOperator } from './trackChunk.js';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import {
   assertFunction,
@@ -22,7 +22,7 @@ import {
   assertLimit,
   assertScheduler,
 } from '../optionChecks.js';
-import { StreamingResponse } from '../response.js';
+import { StreamingResponse, appendChecked } from '../response.js';
 import { longTimer } from '../longTimers.js';
 import { Forwarder, InterruptAfterForwarder } from './forwarder.js';
 
@@ -135,7 +135,7 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
   // One subscriber to the source, not takeUntil + takeWhile + concat: three RxJS subscribers (and concat's
   // inner one) per chunk cost more than the limit checks themselves (docs/bench.md, "Why the hot paths look
   // the way they do").
-  return keepContinuation((source: Observable<StreamChunk>) =>
+  return chunkOperator((source: Observable<StreamChunk>, checked) =>
     new Observable<StreamChunk>((subscriber) => {
       // The text is held only when something reads it (the error's partial response, `when`), so a
       // long stream through the default 'complete' mode costs constant memory.
@@ -150,8 +150,8 @@ export function interruptAfter(config: number | InterruptAfterConfig): MonoTypeO
 
       /** Whether the stream goes on after `value` (which passes either way). */
       const goesOn = (value: StreamChunk): boolean => {
-        assertStreamChunk('interruptAfter', value);
-        partial?.addChunk(value);
+        if (!checked) assertStreamChunk('interruptAfter', value);
+        if (partial !== undefined) appendChecked(partial, value);
         if (value.metadata.reset === true) {
           // A restarted attempt begins: the counts start over; the reset chunk itself passes and counts nothing.
           length = 0;

@@ -1,13 +1,14 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { continuationOf, keepContinuation } from '../continuation.js';
+import { continuationOf } from '../continuation.js';
 import { mergeObjects } from '../mergeObjects.js';
-import { chunk, isStreamChunk, notAChunk, type StreamChunk } from '../chunk.js';
+import { chunk, emitsCheckedChunks, isStreamChunk, notAChunk, type StreamChunk } from '../chunk.js';
 import { isProviderError } from '../errors/ProviderError.js';
 import { withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { isStreamTimeoutError } from '../errors/StreamTimeoutError.js';
 import { assertFunction, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertOneOf, assertScheduler } from '../optionChecks.js';
 import { RetryStreamForwarder } from './forwarder.js';
-import { StreamingResponse } from '../response.js';
+import { StreamingResponse, appendChecked } from '../response.js';
+import { chunkOperator } from './trackChunk.js';
 import { scheduleAfter } from '../longTimers.js';
 
 /** The {@link retryStream} configuration. */
@@ -132,7 +133,7 @@ export type AfterContent = 'never' | 'restart' | 'resume';
 export function retryStream<T extends StreamChunk>(config: number | RetryStreamConfig = {}): MonoTypeOperatorFunction<T> {
   const { count, retryIf, scheduler, wait, afterContent } = resolveConfig(config);
 
-  return keepContinuation((source: Observable<T>) =>
+  return chunkOperator((source: Observable<T>, sourceChecked) =>
     new Observable<T>((subscriber) => {
       const continuation = afterContent === 'resume' ? continuationOf(source) : undefined;
       if (afterContent === 'resume' && continuation === undefined) {
@@ -155,7 +156,7 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
 
       const deliver = (value: T): void => {
         if (value.isFinal && attempts > 1 && afterContent !== 'never') value = { ...value, metadata: mergeObjects(value.metadata, { attempts }) };
-        delivered.addChunk(value);
+        appendChecked(delivered, value);
         subscriber.next(value);
       };
 
@@ -167,6 +168,8 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         let received = 0;
         const resuming = continuation !== undefined && delivered.chunkCount > 0;
         const attempt$ = resuming ? continuation({ text: delivered.completeText, chunks: delivered.chunkCount }) : source;
+        // A continuation may be any stream (`resumable` is public): its values are checked unless it is one of ours.
+        const checked = resuming ? emitsCheckedChunks(attempt$) : sourceChecked;
         const trim = resuming ? overlapTrimmer<T>(delivered.completeText) : undefined;
         const emit = (value: T): void => {
           if (resetBeforeNext) {
@@ -178,7 +181,7 @@ export function retryStream<T extends StreamChunk>(config: number | RetryStreamC
         const subscription = attempt$.subscribe(
           new RetryStreamForwarder<T>(
             (value) => {
-              if (!isStreamChunk(value)) {
+              if (!checked && !isStreamChunk(value)) {
                 subscriber.error(notAChunk('retryStream', value));
                 return;
               }

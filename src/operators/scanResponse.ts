@@ -1,5 +1,5 @@
 import { asyncScheduler, defer, map, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { StreamChunk } from '../chunk.js';
+import { emitsCheckedChunks, type StreamChunk } from '../chunk.js';
 import { addChunkAs } from './trackChunk.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { StreamingResponse } from '../response.js';
@@ -65,11 +65,13 @@ export function scanResponse(config: ScanResponseConfig = {}): OperatorFunction<
   if (typeof keepChunks !== 'boolean') throw new TypeError(`scanResponse: keepChunks must be a boolean, got ${typeof keepChunks}`);
   assertScheduler('scanResponse: scheduler', scheduler);
 
-  return (source) =>
-    defer(() => {
+  return (source) => {
+    const checked = emitsCheckedChunks(source);
+    return defer(() => {
       const response = new StreamingResponse({ keepChunks, scheduler });
       return source.pipe(
-        map((value) => addChunkAs('scanResponse', response, value).snapshot()),
+        map((value) => addChunkAs('scanResponse', response, value, checked).snapshot()),
       );
     });
+  };
 }

@@ -1,6 +1,6 @@
 import { asyncScheduler, defer, map, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { assertStreamChunk, type ChunkMetadata, type StreamChunk, type StreamMetrics } from '../chunk.js';
-import { keepContinuation } from '../continuation.js';
+import { chunkOperator } from './trackChunk.js';
 import { assertObject, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
 
@@ -56,7 +56,7 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
   const { scheduler = asyncScheduler } = config;
   assertScheduler('streamMetrics: scheduler', scheduler);
 
-  return keepContinuation((source: Observable<StreamChunk>) =>
+  return chunkOperator((source: Observable<StreamChunk>, checked) =>
     defer(() => {
       const start = scheduler.now();
       let firstAt: number | undefined;
@@ -64,7 +64,7 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
       let chars = 0;
       return source.pipe(
         map((value): ChunkWithMetrics => {
-          assertStreamChunk('streamMetrics', value);
+          if (!checked) assertStreamChunk('streamMetrics', value);
           const now = scheduler.now();
           // A restarted attempt begins: the counts start over (time still runs from the subscription).
           if (value.metadata.reset === true) chunks = chars = 0;

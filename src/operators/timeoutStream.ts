@@ -1,12 +1,11 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
-import { keepContinuation } from '../continuation.js';
 import { StreamTimeoutError, type TimeoutPhase } from '../errors/StreamTimeoutError.js';
 import { assertLimit, assertObject, assertScheduler } from '../optionChecks.js';
 import { MAX_TIMER_MS } from '../longTimers.js';
 import { StreamingResponse } from '../response.js';
 import { TimeoutStreamForwarder } from './forwarder.js';
-import { trackChunk } from './trackChunk.js';
+import { chunkOperator, trackChunk } from './trackChunk.js';
 
 /** The {@link timeoutStream} configuration: at least one of the three deadlines, in every combination. */
 export interface TimeoutStreamConfig {
@@ -93,7 +92,7 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
   // Before the first chunk, `first` applies; without it `idle` does (still reported as phase 'first').
   const firstMs = first ?? idle;
 
-  return keepContinuation((source: Observable<T>) =>
+  return chunkOperator((source: Observable<T>, checked) =>
     new Observable<T>((subscriber) => {
       const start = scheduler.now();
       const partial = new StreamingResponse({ keepChunks: false, startTime: start, scheduler });
@@ -158,7 +157,7 @@ export function timeoutStream<T extends StreamChunk>(config: number | TimeoutStr
               // (Nothing armed at all when `first` is Infinity and there is no total.)
               if (idleClock && idle !== undefined && (watchdog === undefined || lastChunkAt + idle < armedAt)) arm();
             }
-            if (trackChunk(partial, value, subscriber, 'timeoutStream')) subscriber.next(value);
+            if (trackChunk(partial, value, subscriber, 'timeoutStream', checked)) subscriber.next(value);
           },
           (error) => subscriber.error(error),
           () => subscriber.complete(),

@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { chunk, type ChunkMetadata, type StreamChunk } from '../chunk.js';
+import { checkedChunks, chunk, type ChunkMetadata, type StreamChunk } from '../chunk.js';
 import { assertNonNegativeNumber, assertPositiveInteger, assertScheduler } from '../optionChecks.js';
 import { mergeObjects } from '../mergeObjects.js';
 import { scheduleAfter } from '../longTimers.js';
@@ -39,7 +39,7 @@ export function mockStream(text: string, config: MockStreamConfig = {}): Observa
   const contentMeta: ChunkMetadata = mergeObjects(base, { eventType: 'delta' });
   const finalMeta: ChunkMetadata = mergeObjects(base, { eventType: 'done', finishReason: 'stop', rawFinishReason: 'stop' });
 
-  return new Observable<StreamChunk>((subscriber) => {
+  return checkedChunks(new Observable<StreamChunk>((subscriber) => {
     const emit = (i: number): void => {
       const piece = pieces[i];
       if (piece !== undefined) subscriber.next(chunk(piece, { metadata: contentMeta, scheduler }));
@@ -60,7 +60,7 @@ export function mockStream(text: string, config: MockStreamConfig = {}): Observa
     };
     next = scheduleAfter(scheduler, delay, tick);
     return () => next.unsubscribe();
-  });
+  }));
 }
 
 function splitCodePoints(text: string, size: number): string[] {

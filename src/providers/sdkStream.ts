@@ -3,8 +3,8 @@
  * Wire formats stay in each provider's own file.
  */
 import { Observable, type SchedulerLike } from 'rxjs';
-import type { ChunkMetadata, StreamChunk } from '../chunk.js';
-import { StreamingResponse } from '../response.js';
+import { checkedChunks, type ChunkMetadata, type StreamChunk } from '../chunk.js';
+import { StreamingResponse, appendChecked } from '../response.js';
 import { ProviderError, isProviderError } from '../errors/ProviderError.js';
 import { redact, redactError } from './failures.js';
 
@@ -68,14 +68,15 @@ export interface SdkStreamSpec<TEvent> {
  * Errors after unsubscribe (the SDK's AbortError) are swallowed; everything else becomes a `ProviderError`.
  */
 export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<StreamChunk> {
-  return new Observable<StreamChunk>((subscriber) => {
+  // The decoders make every chunk: the operators after a provider stream need not check them.
+  return checkedChunks(new Observable<StreamChunk>((subscriber) => {
     const controller = new AbortController();
     let stream: AsyncIterable<TEvent> | EventPump<TEvent> | undefined;
     const { clock } = spec;
     // What was delivered, so a failure mid-stream carries it (text only, no chunks kept).
     const partial = new StreamingResponse({ keepChunks: false, scheduler: clock });
     const deliver = (c: StreamChunk): void => {
-      partial.addChunk(c);
+      appendChecked(partial, c);
       subscriber.next(c);
     };
     const sink: ChunkSink = {
@@ -130,7 +131,7 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
       if (!released) controller.abort(abortReason());
       spec.teardown?.(stream);
     };
-  });
+  }));
 }
 
 function isPump<TEvent>(stream: AsyncIterable<TEvent> | EventPump<TEvent>): stream is EventPump<TEvent> {
