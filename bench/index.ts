@@ -32,6 +32,7 @@ const SECTIONS: readonly Section[] = [
   { id: 'firstRequest', title: '11. The first request', load: () => import('./firstRequest.js') },
   { id: 'scale', title: '12. Scale: 10,000 streams in one process', load: () => import('./scale.js') },
   { id: 'agentLoop', title: '13. The agent loop and workflow events', load: () => import('./agentLoop.js') },
+  { id: 'callgrind', title: '14. Instruction counts (callgrind)', load: () => import('./callgrind.js') },
 ];
 
 function selected(): readonly Section[] {

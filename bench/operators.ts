@@ -120,11 +120,11 @@ function floorTasks(chunks: readonly StreamChunk[], limit: number): Task[] {
 const fold = (text: string, c: StreamChunk): string => text + c.content;
 /** The fold plus the one clock read per chunk that an exact idle deadline needs (the same clock timeoutStream reads). */
 let clockSink = 0;
-const foldAndClock = (text: string, c: StreamChunk): string => {
+export const foldAndClock = (text: string, c: StreamChunk): string => {
   clockSink += asyncScheduler.now() & 1;
   return text + c.content;
 };
-const same = (c: StreamChunk): StreamChunk => c;
+export const same = (c: StreamChunk): StreamChunk => c;
 
 /**
  * The fold plus what timeoutStream's contract makes it do per chunk, with no operator around it: one clock
@@ -157,7 +157,7 @@ export function fullChain(neverChars: number): OperatorFunction<StreamChunk, str
 }
 
 /** The full chain less `bufferChunks`: every chunk reaches collectResponse as the provider made it. */
-function chainWithoutBuffer(neverChars: number): OperatorFunction<StreamChunk, string> {
+export function chainWithoutBuffer(neverChars: number): OperatorFunction<StreamChunk, string> {
   return (source: Observable<StreamChunk>) =>
     source.pipe(
       timeoutStream(TIMEOUTS),

@@ -23,7 +23,7 @@ it('npm run bench -- --quick runs every section', async () => {
   };
   expect(results.summary.failedSections).toEqual([]);
   expect(results.summary.notMeasured).toBe(0);
-  expect(results.sections.map((s) => s.id)).toEqual(['operators', 'alternatives', 'e2e', 'memory', 'concurrency', 'cancellation', 'workflow', 'structured', 'serving', 'recovery', 'firstRequest', 'scale', 'agentLoop']);
+  expect(results.sections.map((s) => s.id)).toEqual(['operators', 'alternatives', 'e2e', 'memory', 'concurrency', 'cancellation', 'workflow', 'structured', 'serving', 'recovery', 'firstRequest', 'scale', 'agentLoop', 'callgrind']);
   for (const section of results.sections) {
     expect(section.rows.length).toBeGreaterThan(0);
     for (const target of section.targets) expect(typeof target.measured).toBe('number');
