@@ -168,7 +168,7 @@ export function anthropic(options: AnthropicProviderOptions = {}): PreloadablePr
       return sdkStream<AnthropicEvent>({
         provider: PROVIDER,
         clock,
-        readsBodyToEnd: true,
+        releaseCompleted: true,
         open: async (signal) => {
           const body = buildRequestBody(PROVIDER, apiKey, () => toAnthropicBody(request, requestedModel, defaultMaxTokens));
           const sdk = await getClient();

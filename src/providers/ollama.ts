@@ -243,7 +243,7 @@ export function ollama(options: OllamaProviderOptions = {}): PreloadableProvider
           // A completed stream stopped at its done line, maybe before the body's end: cancelling the body
           // releases the request as an abort would (the socket closes if the server was still sending), without
           // the abort's event dispatch through fetch (a cost a short request notices).
-          readsBodyToEnd: () => {
+          releaseCompleted: () => {
             if (response.reader === undefined) return false;
             response.reader.cancel(RELEASED).catch(() => undefined);
             return true;

@@ -184,7 +184,7 @@ export function openai(options: OpenAIProviderOptions = {}): PreloadableProvider
       return sdkStream<ChatCompletionChunk>({
         provider: PROVIDER,
         clock,
-        readsBodyToEnd: true,
+        releaseCompleted: true,
         open: async (signal) => {
           if (!options.client && !apiKey) {
             throw new ProviderError(

@@ -53,12 +53,13 @@ export interface SdkStreamSpec<TEvent> {
    */
   readonly secret?: string | undefined;
   /**
-   * Whether the stream reads the response body to its end (OpenAI's and Anthropic's SSE streams do).
-   * Then a stream that completed holds no request and teardown skips the abort. Ollama's iterator stops at
-   * the `done` line and leaves the body open, so its request is aborted at teardown even after completion,
-   * unless a function here releases it another way (and returns true).
+   * How a stream that completed gives its request back, so teardown can skip the abort (its event dispatch
+   * is not free): `true` when nothing is left to release (OpenAI's and Anthropic's SSE streams read the rest
+   * of the body themselves after the last event), or a function that releases it another way and returns
+   * whether it did (Ollama stops at the `done` line and cancels the body). Without it, or when the function
+   * returns false, a completed stream's request is aborted at teardown like any other.
    */
-  readonly readsBodyToEnd?: boolean | (() => boolean);
+  readonly releaseCompleted?: true | (() => boolean);
   /** Extra teardown, after the abort if there was one (Ollama: the iterator's `abort()`, or dropping it from the shared client's list). */
   teardown?(stream: AsyncIterable<TEvent> | EventPump<TEvent> | undefined): void;
 }
@@ -126,8 +127,8 @@ export function sdkStream<TEvent>(spec: SdkStreamSpec<TEvent>): Observable<Strea
     });
 
     return () => {
-      // A body read to its end holds nothing to release: no abort (its event dispatch is not free).
-      const released = finished && (spec.readsBodyToEnd === true || (typeof spec.readsBodyToEnd === 'function' && spec.readsBodyToEnd()));
+      // A completed request given back as its provider says (releaseCompleted): no abort.
+      const released = finished && (spec.releaseCompleted === true || (typeof spec.releaseCompleted === 'function' && spec.releaseCompleted()));
       if (!released) controller.abort(abortReason());
       spec.teardown?.(stream);
     };
