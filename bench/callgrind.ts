@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { QUICK, round, target, type Row, type SectionResult, type Target } from './common.js';
 import { INSTRUCTION_CHUNKS, WORKLOAD_NAMES } from './instructions.js';
+import { ROW, SUMS, type RowKey } from './operators.js';
 
 const exec = promisify(execFile);
 const ENTRY = fileURLToPath(new URL('./instructions.ts', import.meta.url));
@@ -25,21 +26,8 @@ const TITLE = '14. Instruction counts (callgrind)';
 /** Pipelines after the warm-up in the two counted runs: their difference is what a row costs. */
 const FEW = 2;
 const MORE = 6;
-/** What section 1 calls each workload. */
-const ROW_OF: Readonly<Record<string, string>> = {
-  fold: 'bare RxJS fold: from(chunks) + reduce',
-  timeout: 'timeoutStream({first,idle,total}) + fold',
-  retry: 'retryStream() + fold',
-  interrupt: 'interruptAfter({chars}) + fold (never fires)',
-  buffer: 'bufferChunks(8) + fold',
-  collect: 'collectResponse({keepChunks:false})',
-  pair: 'interruptAfter + bufferChunks(8) + fold',
-  chainWithoutBuffer: 'full chain without bufferChunks',
-  chain: 'full chain (all five)',
-  chainFloor: 'floor of the chain: RxJS floor + one clock read',
-};
-/** Workloads in this section, in order (streamMetrics, section 1's information row, is left out). */
-const COUNTED = ['fold', 'timeout', 'retry', 'interrupt', 'buffer', 'collect', 'pair', 'chainWithoutBuffer', 'chain', 'chainFloor'] as const;
+/** Workloads in this section, in order: the rows section 1 names in `ROW` (its streamMetrics row, for information, is left out). */
+const COUNTED = Object.keys(ROW) as RowKey[];
 
 /** Runs `tasks` at most `width` at a time, results in order. */
 async function pooled<T>(tasks: readonly (() => Promise<T>)[], width: number): Promise<T[]> {
@@ -85,7 +73,7 @@ export async function run(): Promise<SectionResult> {
     if (!(await hasValgrind())) return notMeasured();
     const jobs = COUNTED.flatMap((w) => [() => counted(bundle, w, FEW), () => counted(bundle, w, MORE)]);
     const counts = await pooled(jobs, Math.max(1, cpus().length));
-    const perChunk = new Map<string, number>();
+    const perChunk = new Map<RowKey, number>();
     COUNTED.forEach((w, i) => perChunk.set(w, (counts[2 * i + 1]! - counts[2 * i]!) / ((MORE - FEW) * (INSTRUCTION_CHUNKS + 1))));
     return measured(perChunk);
   } finally {
@@ -93,28 +81,22 @@ export async function run(): Promise<SectionResult> {
   }
 }
 
-function measured(perChunk: ReadonlyMap<string, number>): SectionResult {
-  const of = (w: string): number => perChunk.get(w)!;
+function measured(perChunk: ReadonlyMap<RowKey, number>): SectionResult {
+  const of = (w: RowKey): number => perChunk.get(w)!;
   const rows: Row[] = COUNTED.map((w) => ({
-    name: ROW_OF[w]!,
+    name: ROW[w],
     value: round(of(w), 1),
     unit: 'instructions/chunk',
     ...(w === 'fold' ? {} : { ratio: round(of(w) / of('fold'), 2), ratioTo: 'bare fold' }),
   }));
   const targets: Target[] = [
-    target(`${ROW_OF['chain']!} vs ${ROW_OF['chainFloor']!}`, '<= 1.2x the RxJS floor plus one clock read (regression guard, instructions)', round(of('chain') / of('chainFloor'), 3), '<=', 1.2, 'x the floor'),
+    target(`${ROW.chain} vs ${ROW.chainFloor}`, '<= 1.2x the RxJS floor plus one clock read (regression guard, instructions)', round(of('chain') / of('chainFloor'), 3), '<=', 1.2, 'x the floor'),
   ];
-  // The sum of the parts, as in section 1: the sink (collectResponse, or the fold) plus each other operator's
-  // cost beyond the fold.
-  const sums = [
-    { of: 'pair', parts: ['interrupt', 'buffer'], sink: 'fold' },
-    { of: 'chainWithoutBuffer', parts: ['timeout', 'retry', 'interrupt'], sink: 'collect' },
-    { of: 'chain', parts: ['timeout', 'retry', 'interrupt', 'buffer'], sink: 'collect' },
-  ] as const;
-  for (const { of: whole, parts, sink } of sums) {
+  // The sum of the parts, as section 1 takes it (SUMS).
+  for (const { of: whole, parts, sink } of SUMS) {
     const sum = parts.reduce((acc, w) => acc + of(w) - of('fold'), of(sink));
-    rows.push({ name: `sum of the parts of: ${ROW_OF[whole]!}`, value: round(sum, 1), unit: 'instructions/chunk' });
-    targets.push(target(ROW_OF[whole]!, '<= the sum of its operators alone (instructions)', round(of(whole) / sum, 3), '<=', 1, 'x the sum'));
+    rows.push({ name: `sum of the parts of: ${ROW[whole]}`, value: round(sum, 1), unit: 'instructions/chunk' });
+    targets.push(target(ROW[whole], '<= the sum of its operators alone (instructions)', round(of(whole) / sum, 3), '<=', 1, 'x the sum'));
   }
   return { id: 'callgrind', title: TITLE, rows, targets, notes: [...NOTES] };
 }
@@ -139,7 +121,7 @@ function notMeasured(): SectionResult {
     id: 'callgrind',
     title: TITLE,
     rows: [{ name: 'valgrind not found: instruction counts not measured', value: 0, unit: 'workloads' }],
-    targets: [target(`${ROW_OF['chain']!} vs ${ROW_OF['chainFloor']!}`, '<= 1.2x the floor (instructions)', Number.NaN, '<=', 1.2, 'x the floor')],
+    targets: [target(`${ROW.chain} vs ${ROW.chainFloor}`, '<= 1.2x the floor (instructions)', Number.NaN, '<=', 1.2, 'x the floor')],
     notes: ['valgrind is not installed: `apt-get install -y valgrind` (Debian) to count instructions.', ...NOTES],
   };
 }

@@ -24,7 +24,7 @@ import { retryStream } from '../src/operators/retryStream.js';
 import { streamMetrics } from '../src/operators/streamMetrics.js';
 import { timeoutStream } from '../src/operators/timeoutStream.js';
 import { makeChunks, makeDeltas, textLength } from './common.js';
-import { TIMEOUTS, chainWithoutBuffer, foldAndClock, fullChain, same } from './operators.js';
+import { TIMEOUTS, chainWithoutBuffer, foldAndClock, fullChain, same, type RowKey } from './operators.js';
 
 export const INSTRUCTION_CHUNKS = 20_000;
 const WARM_UP = 5;
@@ -35,7 +35,7 @@ const never = textLength(deltas) * 2 + 1;
 const fold = (text: string, c: StreamChunk): string => text + c.content;
 const viaFold = (op: OperatorFunction<StreamChunk, StreamChunk>) => (): Promise<string> => lastValueFrom(from(chunks).pipe(op, reduce(fold, '')));
 
-const WORKLOADS: Readonly<Record<string, () => Promise<string>>> = {
+const WORKLOADS: Readonly<Record<RowKey | 'metrics', () => Promise<string>>> = {
   fold: () => lastValueFrom(from(chunks).pipe(reduce(fold, ''))),
   timeout: viaFold(timeoutStream(TIMEOUTS)),
   retry: viaFold(retryStream()),
@@ -54,7 +54,7 @@ export const WORKLOAD_NAMES: readonly string[] = Object.keys(WORKLOADS);
 
 async function main(): Promise<void> {
   const [name = '', timesText = ''] = process.argv.slice(2);
-  const workload = WORKLOADS[name];
+  const workload = (WORKLOADS as Readonly<Record<string, (() => Promise<string>) | undefined>>)[name];
   const times = Number(timesText);
   if (workload === undefined || !Number.isInteger(times) || times < 0) {
     console.error(`usage: bench/instructions.ts <${Object.keys(WORKLOADS).join('|')}> <pipelines after the warm-up>`);

@@ -34,11 +34,30 @@ export const OPERATOR_CHUNKS = size(200_000, 20_000);
 const FIRST_OPERATOR_ROW = 6;
 /** Measured for information, no target (the issue's targets are for the five operators and their chain). */
 const INFO_ONLY = 'streamMetrics() + fold (for information)';
-/** Combinations: each is judged against the sum of its operators alone (the "sum of the parts"), not the per-operator targets. */
-const PAIR = 'interruptAfter + bufferChunks(8) + fold';
-const CHAIN = 'full chain (all five)';
-const CHAIN_WITHOUT_BUFFER = 'full chain without bufferChunks';
-const COMBINATIONS: ReadonlySet<string> = new Set([PAIR, CHAIN_WITHOUT_BUFFER]);
+/** The rows that section 14 (bench/callgrind.ts) counts too, by the name of its workload (bench/instructions.ts). */
+export const ROW = {
+  fold: 'bare RxJS fold: from(chunks) + reduce',
+  timeout: 'timeoutStream({first,idle,total}) + fold',
+  retry: 'retryStream() + fold',
+  interrupt: 'interruptAfter({chars}) + fold (never fires)',
+  buffer: 'bufferChunks(8) + fold',
+  collect: 'collectResponse({keepChunks:false})',
+  pair: 'interruptAfter + bufferChunks(8) + fold',
+  chainWithoutBuffer: 'full chain without bufferChunks',
+  chain: 'full chain (all five)',
+  chainFloor: 'floor of the chain: RxJS floor + one clock read',
+} as const;
+export type RowKey = keyof typeof ROW;
+/**
+ * The combinations, each judged against the sum of its operators alone (the "sum of the parts"), not the
+ * per-operator targets: the sink (collectResponse, or the fold) plus each part's cost beyond the fold.
+ */
+export const SUMS: readonly { readonly of: RowKey; readonly parts: readonly RowKey[]; readonly sink: RowKey }[] = [
+  { of: 'pair', parts: ['interrupt', 'buffer'], sink: 'fold' },
+  { of: 'chainWithoutBuffer', parts: ['timeout', 'retry', 'interrupt'], sink: 'collect' },
+  { of: 'chain', parts: ['timeout', 'retry', 'interrupt', 'buffer'], sink: 'collect' },
+];
+const COMBINATIONS: ReadonlySet<string> = new Set([ROW.pair, ROW.chainWithoutBuffer]);
 
 /**
  * Each operator's contract floor: the fold plus the per-chunk work its contract makes any implementation do,
@@ -46,16 +65,16 @@ const COMBINATIONS: ReadonlySet<string> = new Set([PAIR, CHAIN_WITHOUT_BUFFER]);
  * regression guard is operator ≤ 1.3× its floor; the chain's is ≤ 1.2× the RxJS floor plus one clock read.
  */
 const FLOOR_OF: Readonly<Record<string, string>> = {
-  'timeoutStream({first,idle,total}) + fold': 'floor of timeoutStream: map(clock read + partial response) + fold',
-  'retryStream() + fold': 'floor of retryStream: map(partial response) + fold',
-  'interruptAfter({chars}) + fold (never fires)': 'floor of interruptAfter: map(count chars, compare) + fold',
-  'bufferChunks(8) + fold': 'floor of bufferChunks: bufferCount(8) + map(join into one chunk) + fold',
-  'collectResponse({keepChunks:false})': 'floor of collectResponse: reduce(StreamingResponse.addChunk)',
-  'full chain (all five)': 'floor of the chain: RxJS floor + one clock read',
+  [ROW.timeout]: 'floor of timeoutStream: map(clock read + partial response) + fold',
+  [ROW.retry]: 'floor of retryStream: map(partial response) + fold',
+  [ROW.interrupt]: 'floor of interruptAfter: map(count chars, compare) + fold',
+  [ROW.buffer]: 'floor of bufferChunks: bufferCount(8) + map(join into one chunk) + fold',
+  [ROW.collect]: 'floor of collectResponse: reduce(StreamingResponse.addChunk)',
+  [ROW.chain]: ROW.chainFloor,
 };
 const FLOORS: ReadonlySet<string> = new Set(Object.values(FLOOR_OF));
 /** What each guard allows over its floor. */
-const FLOOR_LIMIT = (name: string): number => (name === 'full chain (all five)' ? 1.2 : 1.3);
+const FLOOR_LIMIT = (name: string): number => (name === ROW.chain ? 1.2 : 1.3);
 
 /** The floors' tasks, on `chunks` (content chunks + one final chunk). */
 function floorTasks(chunks: readonly StreamChunk[], limit: number): Task[] {
@@ -96,12 +115,12 @@ function floorTasks(chunks: readonly StreamChunk[], limit: number): Task[] {
     return last.isFinal ? { ...last, content } : chunk(content, { metadata: last.metadata, timestamp: last.timestamp });
   };
   return [
-    { name: FLOOR_OF['timeoutStream({first,idle,total}) + fold']!, fn: viaFold(partialMap(true)) },
-    { name: FLOOR_OF['retryStream() + fold']!, fn: viaFold(partialMap(false)) },
-    { name: FLOOR_OF['interruptAfter({chars}) + fold (never fires)']!, fn: viaFold(countMap) },
-    { name: FLOOR_OF['bufferChunks(8) + fold']!, fn: viaFold((s) => s.pipe(bufferCount(8), map(joined))) },
+    { name: FLOOR_OF[ROW.timeout]!, fn: viaFold(partialMap(true)) },
+    { name: FLOOR_OF[ROW.retry]!, fn: viaFold(partialMap(false)) },
+    { name: FLOOR_OF[ROW.interrupt]!, fn: viaFold(countMap) },
+    { name: FLOOR_OF[ROW.buffer]!, fn: viaFold((s) => s.pipe(bufferCount(8), map(joined))) },
     {
-      name: FLOOR_OF['collectResponse({keepChunks:false})']!,
+      name: FLOOR_OF[ROW.collect]!,
       fn: () =>
         lastValueFrom(
           from(chunks).pipe(
@@ -111,7 +130,7 @@ function floorTasks(chunks: readonly StreamChunk[], limit: number): Task[] {
         ),
     },
     {
-      name: FLOOR_OF['full chain (all five)']!,
+      name: ROW.chainFloor,
       fn: () => lastValueFrom(from(chunks).pipe(map(same), map(same), map(same), map(same), map(same), reduce(foldAndClock, ''))),
     },
   ];
@@ -182,7 +201,7 @@ export async function run(): Promise<SectionResult> {
     lastValueFrom(from(chunks).pipe(op, reduce(fold, '')));
 
   const tasks: Task[] = [
-    { name: 'bare RxJS fold: from(chunks) + reduce', fn: () => lastValueFrom(from(chunks).pipe(reduce(fold, ''))) },
+    { name: ROW.fold, fn: () => lastValueFrom(from(chunks).pipe(reduce(fold, ''))) },
     {
       name: 'for await over async generator',
       fn: async () => {
@@ -208,17 +227,17 @@ export async function run(): Promise<SectionResult> {
       name: 'RxJS floor: 5 × map(identity) + fold',
       fn: () => lastValueFrom(from(chunks).pipe(map(same), map(same), map(same), map(same), map(same), reduce(fold, ''))),
     },
-    { name: 'timeoutStream({first,idle,total}) + fold', fn: viaFold(timeoutStream(TIMEOUTS)) },
-    { name: 'retryStream() + fold', fn: viaFold(retryStream()) },
-    { name: 'interruptAfter({chars}) + fold (never fires)', fn: viaFold(interruptAfter({ chars: never })) },
-    { name: 'bufferChunks(8) + fold', fn: viaFold(bufferChunks(8)) },
+    { name: ROW.timeout, fn: viaFold(timeoutStream(TIMEOUTS)) },
+    { name: ROW.retry, fn: viaFold(retryStream()) },
+    { name: ROW.interrupt, fn: viaFold(interruptAfter({ chars: never })) },
+    { name: ROW.buffer, fn: viaFold(bufferChunks(8)) },
     {
-      name: 'collectResponse({keepChunks:false})',
+      name: ROW.collect,
       fn: () => lastValueFrom(from(chunks).pipe(collectResponse({ keepChunks: false }), map((r) => r.completeText))),
     },
-    { name: CHAIN, fn: () => lastValueFrom(from(chunks).pipe(fullChain(never))) },
-    { name: PAIR, fn: viaFold((s) => s.pipe(interruptAfter({ chars: never }), bufferChunks(8))) },
-    { name: CHAIN_WITHOUT_BUFFER, fn: () => lastValueFrom(from(chunks).pipe(chainWithoutBuffer(never))) },
+    { name: ROW.chain, fn: () => lastValueFrom(from(chunks).pipe(fullChain(never))) },
+    { name: ROW.pair, fn: viaFold((s) => s.pipe(interruptAfter({ chars: never }), bufferChunks(8))) },
+    { name: ROW.chainWithoutBuffer, fn: () => lastValueFrom(from(chunks).pipe(chainWithoutBuffer(never))) },
     // Not among the five the targets are for: a new chunk and metadata object per chunk, and a clock read.
     { name: INFO_ONLY, fn: viaFold(streamMetrics()) },
     ...floorTasks(chunks, never),
@@ -270,17 +289,10 @@ export async function run(): Promise<SectionResult> {
   // medians of the parts do not add up even when the costs do. The p25 is a run without a GC pause.
   const byName = new Map(results.map((r) => [r.name, r]));
   const cost = (name: string, pick: (r: (typeof results)[number]) => number): number => usPerChunk(pick(byName.get(name)!), chunks.length);
-  const T = 'timeoutStream({first,idle,total}) + fold';
-  const R = 'retryStream() + fold';
-  const I = 'interruptAfter({chars}) + fold (never fires)';
-  const B = 'bufferChunks(8) + fold';
-  const C = 'collectResponse({keepChunks:false})';
-  const sums: readonly { readonly of: string; readonly parts: readonly string[]; readonly sink: string }[] = [
-    { of: PAIR, parts: [I, B], sink: baseline },
-    { of: CHAIN_WITHOUT_BUFFER, parts: [T, R, I], sink: C },
-    { of: CHAIN, parts: [T, R, I, B], sink: C },
-  ];
-  for (const { of, parts, sink } of sums) {
+  for (const sum of SUMS) {
+    const of = ROW[sum.of];
+    const parts = sum.parts.map((part) => ROW[part]);
+    const sink = ROW[sum.sink];
     const sumBy = (pick: (r: (typeof results)[number]) => number): number =>
       parts.reduce((acc, part) => acc + cost(part, pick) - cost(baseline, pick), cost(sink, pick));
     const p25 = sumBy((r) => r.p25Ms);
