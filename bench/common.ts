@@ -81,6 +81,9 @@ const WORDS = [
   'observable', 'operator', 'chunk', 'text.', 'Then', 'it', 'ends', 'cleanly', 'after', 'many', 'more',
 ];
 
+/** Deltas in a short stream, whose cost is mostly the request's own (a tool round, a one-line answer). */
+export const SHORT_CHUNKS = 5;
+
 /** `n` text deltas (" word"-sized, ~5 chars, like real token deltas), deterministic. */
 export function makeDeltas(n: number): string[] {
   const out: string[] = new Array<string>(n);

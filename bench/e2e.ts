@@ -7,7 +7,7 @@
 import { Observable, asyncScheduler, lastValueFrom, reduce } from 'rxjs';
 import type { ChunkMetadata, StreamChunk } from '../src/chunk.js';
 import { fullChain } from './operators.js';
-import { assertEqual, cpuNow, makeDeltas, measure, round, size, target, usPerChunk, type Measured, type Row, type SectionResult, type Target, type Task } from './common.js';
+import { SHORT_CHUNKS, assertEqual, cpuNow, makeDeltas, measure, round, size, target, usPerChunk, type Measured, type Row, type SectionResult, type Target, type Task } from './common.js';
 import { startLoopback } from './loopback.js';
 import { startLoopbackProcess } from './loopbackProcess.js';
 import { REQUEST, baselineProvider, ourProvider, rawClient, type RawClient } from './sdk.js';
@@ -16,8 +16,6 @@ import { WIRE_PROVIDERS, transcript } from './wireGen.js';
 export const E2E_CHUNKS = size(10_000, 1_000);
 /** Deltas per stream when the server writes them as it goes (each stream then takes a few tens of ms). */
 export const STREAMED_CHUNKS = size(2_000, 200);
-/** Deltas in a short stream, whose cost is mostly the request's own (a tool round, a one-line answer). */
-export const SHORT_CHUNKS = 5;
 
 const fold = (text: string, c: StreamChunk): string => text + c.content;
 /** Another build of src/providers to compare with ours in the same run (see baselineProvider); unset: no such rows. */
