@@ -91,6 +91,18 @@ describe('hedgedProvider', () => {
     });
   });
 
+  it('hedges again, hedgeAfterMs after each start, until a member delivers: a third member can win', () => {
+    testScheduler().run(({ expectObservable, expectSubscriptions }) => {
+      const a = marbleProvider('--------x|', { x: 'slow' }, undefined, { name: 'a' });
+      const b = marbleProvider('--------y|', { y: 'slow' }, undefined, { name: 'b' });
+      const c = marbleProvider('-p|', { p: 'fast' }, undefined, { name: 'c' });
+      expectObservable(labels(hedgedProvider([a, b, c], { hedgeAfterMs: 2 }).stream(request))).toBe('-----p(F|)', { p: 'fast', F: 'F:c' });
+      expectSubscriptions(a.subscriptions).toBe('^----!');
+      expectSubscriptions(b.subscriptions).toBe('--^--!');
+      expectSubscriptions(c.subscriptions).toBe('----^-!');
+    });
+  });
+
   it('sends no second request when the first member is quick', () => {
     testScheduler().run(({ expectObservable, expectSubscriptions }) => {
       const a = marbleProvider('-x-y|', { x: 'qu', y: 'ick' }, undefined, { name: 'a' });

@@ -421,11 +421,19 @@ describe('retryStream', () => {
     });
   });
 
+  it('count: Infinity retries for as long as retryIf allows (as RxJS retry does)', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      let tries = 0;
+      const source = defer(() => (++tries < 6 ? cold('-#', values, unavailable) : cold('-a|', values)));
+      expectObservable(source.pipe(retryStream({ count: Infinity, delay: 1, maxDelay: 1 }))).toBe('----------- a|', values);
+    });
+  });
+
   describe('invalid options (thrown at call time, nothing subscribed)', () => {
     const cases: readonly [string, () => unknown, ErrorConstructor, RegExp][] = [
       ['negative count', () => retryStream(-1), RangeError, /^retryStream: count must be a non-negative integer, got -1/],
       ['fractional count', () => retryStream({ count: 1.5 }), TypeError, /^retryStream: count must be a non-negative integer, got 1.5/],
-      ['infinite count', () => retryStream(Number.POSITIVE_INFINITY), TypeError, /^retryStream: count must be a non-negative integer/],
+      ['-Infinity count', () => retryStream(Number.NEGATIVE_INFINITY), TypeError, /^retryStream: count must be a non-negative integer/],
       ['negative delay', () => retryStream({ delay: -5 }), RangeError, /^retryStream: delay must be a non-negative finite number, got -5/],
       ['string delay', () => retryStream({ delay: '5' as unknown as number }), TypeError, /^retryStream: delay must be a non-negative number, got "5"/],
       ['NaN maxDelay', () => retryStream({ maxDelay: Number.NaN }), TypeError, /^retryStream: maxDelay must be a non-negative number, got NaN/],
@@ -501,8 +509,8 @@ describe("retryStream({ afterContent: 'restart' | 'resume' })", () => {
         return continued;
       });
       const fox = chunk(' fox', { timestamp: 0 });
-      // ' brown fox' is held until enough text arrived to tell the overlap, then goes out as ' fox'.
-      expectObservable(source.pipe(retryStream({ afterContent: 'resume', delay: 1 }))).toBe('-a-b 22ms (zy) 6ms G|', { ...text, z: fox, G: withAttempts(2) });
+      // ' brown fox' goes out as ' fox' as soon as it arrives: it is no longer (the start of) a repeat of the end.
+      expectObservable(source.pipe(retryStream({ afterContent: 'resume', delay: 1 }))).toBe('-a-b 12ms z 9ms y 9ms G|', { ...text, z: fox, G: withAttempts(2) });
       expectSubscriptions(original.subscriptions).toBe('^----!');
       expectSubscriptions(continued.subscriptions).toBe('6ms ^ 30ms !');
     });
@@ -513,7 +521,7 @@ describe("retryStream({ afterContent: 'restart' | 'resume' })", () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const source = resumable(cold('-a-b 50ms |', text), () => cold('-y-(F|)', text));
       const result = source.pipe(timeoutStream({ idle: 10 }), retryStream({ afterContent: 'resume', delay: 1 }));
-      expectObservable(result).toBe('-a-b 13ms (yG|)', { ...text, G: withAttempts(2) });
+      expectObservable(result).toBe('-a-b 11ms y-(G|)', { ...text, G: withAttempts(2) });
     });
   });
 

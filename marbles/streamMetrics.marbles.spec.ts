@@ -12,6 +12,7 @@
  * #endregion
  */
 import { describe, expect, it } from 'vitest';
+import { map } from 'rxjs';
 import { chunk, type ChunkMetadata, type StreamChunk } from '../src/chunk.js';
 import type { StreamMetrics } from '../src/chunk.js';
 import { streamMetrics } from '../src/operators/streamMetrics.js';
@@ -36,6 +37,15 @@ describe('streamMetrics', () => {
         F: withMetrics(values.F, { elapsedMs: 30, timeToFirstChunkMs: 10, chunks: 3, chars: 12, tokens: 4, tokensPerSecond: 4000 / 30 }),
       });
       expectSubscriptions(source.subscriptions).toBe('^ 30ms !');
+    });
+  });
+
+  it('a reset chunk starts the counts over and is not counted itself', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const R = chunk('', { metadata: { reset: true }, timestamp: 3 });
+      const source = cold('-ab-Ra-F|', { a: values.a, b: values.b, R, F: values.F });
+      const counts = source.pipe(streamMetrics(), map((c) => `${c.metadata.metrics.chunks}/${c.metadata.metrics.chars}`));
+      expectObservable(counts).toBe('-ab-Ra-F|', { a: '1/8', b: '2/12', R: '0/0', F: '2/8' });
     });
   });
 

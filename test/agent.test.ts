@@ -7,6 +7,7 @@ import { defineTool } from '../src/tools/tool.js';
 import type { StreamChunk } from '../src/chunk.js';
 import { MaxToolRoundsError } from '../src/errors/MaxToolRoundsError.js';
 import { ProviderError } from '../src/errors/ProviderError.js';
+import { StreamInterruptedError } from '../src/errors/StreamInterruptedError.js';
 import { toAsyncIterable } from '../src/interop/asyncIterable.js';
 import { marbleProvider } from '../src/testing/index.js';
 
@@ -243,6 +244,82 @@ describe('Agent.run', () => {
     const response = await new Agent({ provider, tools: [lookup] }).run('find cats');
     expect(response.toolResults).toEqual([{ toolCallId: 'c1', name: 'lookup', result: { answer: 'found cats' } }]);
     expect(provider.requests[1]!.messages.at(-1)).toEqual({ role: 'tool', content: '{"answer":"found cats"}', toolCallId: 'c1', name: 'lookup' });
+  });
+});
+
+describe('Agent: params.signal', () => {
+  /** A provider whose one stream is `upstream`; counts subscriptions and unsubscriptions. */
+  const controlled = () => {
+    const upstream = new Subject<Partial<StreamChunk> & { content: string }>();
+    const seen = { subscribed: 0, unsubscribed: 0 };
+    const provider = {
+      name: 'controlled',
+      model: 'm',
+      info: () => ({ provider: 'controlled', model: 'm', supportsStreaming: true, supportsTools: true }),
+      stream: () =>
+        new Observable<StreamChunk>((subscriber) => {
+          seen.subscribed++;
+          const sub = upstream.subscribe({
+            next: (c) => subscriber.next({ metadata: {}, isFinal: false, timestamp: 0, ...c }),
+            complete: () => subscriber.complete(),
+          });
+          return () => {
+            seen.unsubscribed++;
+            sub.unsubscribe();
+          };
+        }),
+    };
+    return { upstream, seen, agent: new Agent({ provider }) };
+  };
+
+  it('run(prompt, { signal }) rejects with StreamInterruptedError (reason signal) carrying the text so far, and aborts the request', async () => {
+    const { upstream, seen, agent } = controlled();
+    const controller = new AbortController();
+    const answer = agent.run('Hi', { signal: controller.signal });
+    upstream.next({ content: 'Hello ' });
+    upstream.next({ content: 'wor' });
+    const reason = new Error('user left');
+    controller.abort(reason);
+    const error = await answer.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect(error).toMatchObject({ reason: 'signal', cause: reason });
+    expect((error as StreamInterruptedError).partialResponse.completeText).toBe('Hello wor');
+    expect(seen).toEqual({ subscribed: 1, unsubscribed: 1 });
+    expect(agent.history.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello wor', status: 'interrupted' });
+  });
+
+  it('an already-aborted signal sends no request', async () => {
+    const { seen, agent } = controlled();
+    const error = await agent.run('Hi', { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'StreamInterruptedError', reason: 'signal' });
+    expect(seen.subscribed).toBe(0);
+  });
+
+  it('stream(prompt, { signal }) errors the same way; a signal that never aborts changes nothing', async () => {
+    const { upstream, seen, agent } = controlled();
+    const controller = new AbortController();
+    const errors: unknown[] = [];
+    const texts: string[] = [];
+    agent.stream('Hi', { signal: controller.signal }).subscribe({ next: (c) => texts.push(c.content), error: (e) => errors.push(e) });
+    upstream.next({ content: 'a' });
+    controller.abort();
+    upstream.next({ content: 'b' });
+    expect(texts).toEqual(['a']);
+    expect(errors).toHaveLength(1);
+    expect(seen.unsubscribed).toBe(1);
+
+    const calm = controlled();
+    const done = calm.agent.run('Hi', { signal: new AbortController().signal });
+    calm.upstream.next({ content: 'fine' });
+    calm.upstream.next({ content: '', isFinal: true });
+    calm.upstream.complete();
+    await expect(done).resolves.toMatchObject({ content: 'fine' });
+  });
+
+  it('refuses a signal that is not an AbortSignal, at the call', () => {
+    const { agent } = controlled();
+    expect(() => agent.stream('Hi', { signal: 'stop' as never })).toThrow(/params\.signal must be an AbortSignal/);
+    expect(() => agent.streamObject('Hi', { schema: { type: 'object' } }, { signal: {} as never })).toThrow(/params\.signal must be an AbortSignal/);
   });
 });
 

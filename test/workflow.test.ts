@@ -4,7 +4,9 @@
  * flight; handlers returning promises, async generators and strings; the guide's calculator workflow.
  */
 import { describe, expect, it } from 'vitest';
-import { concat, defer, lastValueFrom, toArray } from 'rxjs';
+import { concat, defer, filter, lastValueFrom, throwError, toArray } from 'rxjs';
+import { ProviderError } from '../src/errors/ProviderError.js';
+import { retryStream } from '../src/operators/retryStream.js';
 import { z } from 'zod';
 import { mockStream } from '../src/providers/mock.js';
 import { evaluateExpression } from '../src/tools/calculator.js';
@@ -107,6 +109,57 @@ describe('WorkflowAgent handlers', () => {
     const done = events.at(-1)!;
     if (done.type !== 'workflow-complete') throw new Error('no workflow-complete');
     expect(done.result.results).toEqual({ promise: { ok: true }, text: 'a whole string', generator: 'one two' });
+  });
+
+  it('a generator and an interop Observable stream; a Set and a Map are values', async () => {
+    const a = offline();
+    const interop = { [Symbol.observable ?? '@@observable']: () => mockStream('interop!', { chunkSize: 4 }) };
+    const set = new Set(['x']);
+    const map = new Map([['k', 1]]);
+    const wf = a
+      .createWorkflow('iterables')
+      .addStep({
+        name: 'generator',
+        handler: function* () {
+          yield 'g1 ';
+          yield 'g2';
+        },
+      })
+      .addStep({ name: 'interop', handler: () => interop })
+      .addStep({ name: 'set', handler: () => set })
+      .addStep({ name: 'map', handler: () => map });
+    const events = await lastValueFrom(a.streamWorkflow(wf).pipe(toArray()));
+    const chunksOf = (step: string): string[] => events.flatMap((e) => (e.type === 'chunk' && e.step === step ? [e.chunk.content] : []));
+    expect(chunksOf('generator')).toEqual(['g1 ', 'g2']);
+    expect(chunksOf('interop').join('')).toBe('interop!');
+    const done = events.at(-1)!;
+    if (done.type !== 'workflow-complete') throw new Error('no workflow-complete');
+    expect(done.result.results).toMatchObject({ generator: 'g1 g2', interop: 'interop!' });
+    expect(done.result.results['set']).toBe(set);
+    expect(done.result.results['map']).toBe(map);
+  });
+
+  it("a step restarted by retryStream({ afterContent: 'restart' }) keeps only the new attempt's text, and so do its dependents' prompts", async () => {
+    const a = offline();
+    let attempts = 0;
+    a.registerHandler(
+      'flaky',
+      () =>
+        defer(() => {
+          attempts++;
+          return attempts === 1
+            ? concat(mockStream('Hello wor', { chunkSize: 3 }).pipe(filter((c) => !c.isFinal)), throwError(() => new ProviderError('reset', { provider: 'p', status: 503 })))
+            : mockStream('Hello world', { chunkSize: 3 });
+        }).pipe(retryStream({ count: 2, delay: 0, afterContent: 'restart' })),
+    );
+    let seen: unknown;
+    const wf = a
+      .createWorkflow('restart')
+      .addStep({ name: 'flaky', handler: 'flaky' })
+      .addStep({ name: 'after', dependsOn: ['flaky'], handler: (_agent, _step, _context, { results }) => (seen = results['flaky']) });
+    const result = await a.executeWorkflow(wf);
+    expect(result.results['flaky']).toBe('Hello world');
+    expect(seen).toBe('Hello world');
   });
 
   it('a handler that throws or rejects fails its step; executeWorkflow still resolves with successful: false', async () => {

@@ -1,7 +1,7 @@
 import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, finalize, throwError, type SchedulerLike, type Subscriber } from 'rxjs';
-import type { ChunkMetadata, FinishReason, StreamChunk, ToolCall, ToolResult, Usage } from '../chunk.js';
+import { chunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type ToolResult, type Usage } from '../chunk.js';
 import { isAgenticraftError } from '../errors/AgenticraftError.js';
-import { isStreamInterruptedError, withPartialResponse } from '../errors/StreamInterruptedError.js';
+import { StreamInterruptedError, isStreamInterruptedError, withPartialResponse } from '../errors/StreamInterruptedError.js';
 import { assertLimit, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger } from '../optionChecks.js';
 import { toAsyncIterable } from '../interop/asyncIterable.js';
 import { collectResponse } from '../operators/collectResponse.js';
@@ -96,6 +96,12 @@ export interface StreamParams extends GenerationParams {
    * @default true
    */
   readonly history?: boolean;
+  /**
+   * Aborting it stops the call: the request (and any tool running) is aborted, and the stream errors with a
+   * `StreamInterruptedError` (reason 'signal', the signal's reason as `cause`) carrying the turn's text so far;
+   * `run()` rejects with it. An already-aborted signal sends no request.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The whole answer of `agent.run()`. */
@@ -275,6 +281,7 @@ export class Agent {
     if (params.history !== undefined && typeof params.history !== 'boolean') {
       throw new TypeError(`agent.stream: params.history must be a boolean, got ${typeof params.history}`);
     }
+    const signal = checkSignal('agent.stream: params.signal', params.signal);
     const slot = params.history === false ? undefined : this.#history.slot();
     const tools = this.tools;
     const { first, idle, total } = { ...this.timeout, ...resolveTimeout('agent.stream: params.timeout', params.timeout) };
@@ -309,7 +316,7 @@ export class Agent {
       // What the turn delivered, every round: an error carries all of it, not only the last round's text.
       const delivered = new StreamingResponse({ keepChunks: false, scheduler: this.#scheduler });
       const chunks$ = limited(total) ? turn.chunks.pipe(timeoutStream({ total, scheduler: this.#scheduler })) : turn.chunks;
-      return chunks$.pipe(
+      const turn$ = chunks$.pipe(
         tap((c) => void delivered.addChunk(c)),
         // The library's errors carry the turn's text; a foreign error (a custom provider's) passes as it is.
         catchError((error: unknown) => throwError(() => (isAgenticraftError(error) ? withPartialResponse(error, delivered.end()) : error))),
@@ -322,6 +329,10 @@ export class Agent {
         }),
         finalize(() => commit('interrupted')),
       );
+      // An aborted signal interrupts the turn (committed as such) before its error reaches the subscriber.
+      return signal === undefined
+        ? turn$
+        : turn$.pipe(abortedBy(signal, "The agent's stream was aborted by its signal", () => delivered.end(), () => commit('interrupted')));
     });
     const agentStream = (resume: TurnProgress | undefined): AgentStream =>
       new AgentStreamObservable((subscriber: Subscriber<StreamChunk>) => turnFrom(resume).subscribe(subscriber));
@@ -393,7 +404,8 @@ export class Agent {
     // No tool loop: the agent's tools are not offered.
     const { tools: _tools, ...request } = this.#request(params);
     const timeout = { ...this.timeout, ...resolveTimeout('agent.streamObject: params.timeout', params.timeout) };
-    return defer(() =>
+    const signal = checkSignal('agent.streamObject: params.signal', params.signal);
+    const snapshots = defer(() =>
       streamStructured<T>({
         provider: this.#provider,
         request,
@@ -403,6 +415,13 @@ export class Agent {
         timeout,
         scheduler: this.#scheduler,
       }),
+    );
+    if (signal === undefined) return snapshots;
+    let text = '';
+    const partial = (): StreamingResponse => new StreamingResponse({ keepChunks: false, scheduler: this.#scheduler }).addChunk(chunk(text, { scheduler: this.#scheduler }));
+    return snapshots.pipe(
+      tap((snapshot) => (text = snapshot.text)),
+      abortedBy(signal, "The agent's object stream was aborted by its signal", partial),
     );
   }
 
@@ -431,6 +450,35 @@ function agentProvider(name: ProviderName, settings: ProviderSettings): Provider
     if (error instanceof TypeError) throw new TypeError(`Agent: ${error.message}`);
     throw error;
   }
+}
+
+function checkSignal(where: string, signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean') {
+    throw new TypeError(`${where} must be an AbortSignal`);
+  }
+  return signal as AbortSignal;
+}
+
+/**
+ * Errors with a `StreamInterruptedError` (reason 'signal') when `signal` aborts, unsubscribing the source (which
+ * aborts its request); an already-aborted signal never subscribes it.
+ */
+function abortedBy<T>(signal: AbortSignal, message: string, partial: () => StreamingResponse, before?: () => void): (source: Observable<T>) => Observable<T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const abort = (): void => {
+        before?.();
+        subscriber.error(new StreamInterruptedError(message, { partialResponse: partial(), reason: 'signal', cause: signal.reason }));
+      };
+      if (signal.aborted) return abort();
+      signal.addEventListener('abort', abort, { once: true });
+      const subscription = source.subscribe(subscriber);
+      return () => {
+        signal.removeEventListener('abort', abort);
+        subscription.unsubscribe();
+      };
+    });
 }
 
 /** A `timeout` option as an {@link AgentTimeout}: a number is a total; each field a positive number of ms or Infinity. */

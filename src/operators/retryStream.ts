@@ -14,7 +14,8 @@ import { scheduleAfter } from '../longTimers.js';
 /** The {@link retryStream} configuration. */
 export interface RetryStreamConfig {
   /**
-   * How many times to resubscribe after a retryable error; 0 never retries.
+   * How many times to resubscribe after a retryable error; 0 never retries, `Infinity` retries for as long as
+   * `retryIf` allows.
    * @default 3
    */
   readonly count?: number;
@@ -246,10 +247,12 @@ function resetChunk(scheduler: SchedulerLike): StreamChunk {
 }
 
 /**
- * The longest overlap looked for between the end of what was delivered and the start of a continuation: a
- * continuation's first characters are held until this many arrived (models repeat a few words, not paragraphs).
+ * The longest overlap looked for between the end of what was delivered and the start of a continuation (a model
+ * asked to go on may repeat a few words, or its whole last paragraph). A continuation's first characters are held
+ * only while they could still be such a repeat: as long as they occur in the delivered text's last
+ * MAX_OVERLAP characters.
  */
-const MAX_OVERLAP = 64;
+const MAX_OVERLAP = 4_096;
 /** Shorter overlaps are taken as chance, not as a repeat. */
 const MIN_OVERLAP = 4;
 
@@ -270,6 +273,7 @@ export function overlapLength(delivered: string, continued: string): number {
  */
 function overlapTrimmer<T extends StreamChunk>(delivered: string): { next(value: T): T[]; flush(): T[] } {
   const enough = Math.min(delivered.length, MAX_OVERLAP);
+  const tail = delivered.slice(-enough);
   let held: T[] | undefined = [];
   let heldText = '';
   const release = (): T[] => {
@@ -293,7 +297,8 @@ function overlapTrimmer<T extends StreamChunk>(delivered: string): { next(value:
       if (held === undefined) return [value];
       held.push(value);
       heldText += value.content;
-      return heldText.length >= enough || value.isFinal ? release() : [];
+      // Released once it can no longer be (the start of) a repeat of the delivered text's end, or is one in full.
+      return heldText.length >= enough || value.isFinal || !tail.includes(heldText) ? release() : [];
     },
     flush: release,
   };
@@ -310,14 +315,15 @@ interface ResolvedRetryConfig {
 
 function resolveConfig(config: number | RetryStreamConfig): ResolvedRetryConfig {
   if (typeof config === 'number') {
-    assertNonNegativeInteger('retryStream: count', config);
+    if (config !== Infinity) assertNonNegativeInteger('retryStream: count', config);
     return resolveConfig({ count: config });
   }
   assertObject('retryStream: config', config);
   const { count = 3, delay = 1000, maxDelay = 30_000, jitter = false, afterContent = 'never', scheduler = asyncScheduler } = config;
   assertOneOf('retryStream: afterContent', afterContent, ['never', 'restart', 'resume'] as const);
   const retryIf = config.retryIf ?? (afterContent === 'never' ? isRetryableStreamError : isRetryableAfterContent);
-  assertNonNegativeInteger('retryStream: count', count);
+  // Infinity retries for as long as retryIf says so, as RxJS's retry({ count: Infinity }).
+  if (count !== Infinity) assertNonNegativeInteger('retryStream: count', count);
   if (typeof delay === 'function') assertFunction('retryStream: delay', delay);
   else assertNonNegativeNumber('retryStream: delay', delay);
   if (maxDelay !== Infinity) assertNonNegativeNumber('retryStream: maxDelay', maxDelay);

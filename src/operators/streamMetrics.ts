@@ -66,11 +66,14 @@ export function streamMetrics(config: StreamMetricsConfig = {}): OperatorFunctio
         map((value): ChunkWithMetrics => {
           if (!checked) assertStreamChunk('streamMetrics', value);
           const now = scheduler.now();
-          // A restarted attempt begins: the counts start over (time still runs from the subscription).
-          if (value.metadata.reset === true) chunks = chars = 0;
           firstAt ??= now;
-          chunks++;
-          chars += value.content.length;
+          // A restarted attempt begins: the counts start over (time still runs from the subscription), and the
+          // reset chunk itself is not counted, as StreamingResponse's chunkCount does not count it.
+          if (value.metadata.reset === true) chunks = chars = 0;
+          else {
+            chunks++;
+            chars += value.content.length;
+          }
           const elapsedMs = now - start;
           const tokens = (value.isFinal ? value.metadata.usage?.outputTokens : undefined) ?? Math.ceil(chars / 4);
           const metrics: StreamMetrics = {

@@ -49,6 +49,9 @@ export interface AnthropicRequestOptions {
 export interface AnthropicClientLike {
   /** `info().baseURL`. */
   readonly baseURL?: string;
+  /** The client's credentials: kept out of every error this provider raises. */
+  readonly apiKey?: string | null | ((...args: never[]) => unknown);
+  readonly authToken?: string | null;
   readonly messages: {
     /** Resolves to the SDK's `Stream` of raw message stream events. */
     create(body: AnthropicMessageStreamBody, options: AnthropicRequestOptions): Promise<AsyncIterable<unknown>>;
@@ -106,7 +109,9 @@ export function anthropic(options: AnthropicProviderOptions = {}): PreloadablePr
   const defaultMaxTokens = options.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
   assertPositiveInteger('anthropic: defaultMaxTokens', defaultMaxTokens);
   if (options.timeout !== undefined) assertPositiveNumber('anthropic: timeout', options.timeout);
-  const apiKey = options.apiKey ?? readEnv('ANTHROPIC_API_KEY');
+  // With a caller's client, its own credentials are what errors must never show.
+  const clientKey = options.client === undefined ? undefined : credential(options.client.apiKey) ?? credential(options.client.authToken);
+  const apiKey = clientKey ?? options.apiKey ?? readEnv('ANTHROPIC_API_KEY');
   const baseURL = options.baseURL ?? readEnv('ANTHROPIC_BASE_URL');
   const model = options.model ?? ANTHROPIC_DEFAULT_MODEL;
   const clock = clockOf(options.scheduler);
@@ -493,6 +498,10 @@ interface SdkApiError {
   readonly apiMessage?: string | null;
   readonly requestID?: string | null;
   readonly error?: { readonly error?: { readonly type?: string; readonly message?: string } } | null;
+}
+
+function credential(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function toProviderError(error: unknown, apiKey: string | undefined): ProviderError {

@@ -32,6 +32,21 @@ export function redact(message: string, apiKey?: string): string {
   return out.replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, '$1[redacted]').replace(/\bsk-[A-Za-z0-9_-]{8,}/g, 'sk-[redacted]');
 }
 
+/**
+ * The token of an `Authorization: Bearer <token>` header in `headers` (a record, a `Headers`, or a list of
+ * pairs, as `fetch` takes them), so that a key given as a header is redacted like an `apiKey`.
+ */
+export function bearerToken(headers: unknown): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  let value: unknown;
+  if (typeof (headers as Headers).get === 'function') value = (headers as Headers).get('authorization');
+  else if (Array.isArray(headers)) value = (headers as unknown[]).find((pair): pair is [string, string] => Array.isArray(pair) && String(pair[0]).toLowerCase() === 'authorization')?.[1];
+  else value = Object.entries(headers).find(([key]) => key.toLowerCase() === 'authorization')?.[1];
+  if (typeof value !== 'string') return undefined;
+  const token = /^\s*Bearer\s+(\S+)/i.exec(value)?.[1] ?? value.trim();
+  return token === '' ? undefined : token;
+}
+
 /** Maps a network-level failure (no HTTP response) to a retryable `ProviderError`. */
 export function networkError(provider: string, error: unknown, apiKey?: string): ProviderError {
   const field = (value: unknown, key: string): unknown =>

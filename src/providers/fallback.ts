@@ -113,7 +113,13 @@ export function hedgedProvider(providers: readonly Provider[], config: HedgedPro
 
       const armHedge = (): void => {
         hedge?.unsubscribe();
-        if (started < members.length) hedge = scheduleAfter(clock, hedgeAfterMs, startNext);
+        // Each hedge starts the next member and arms the one after it, until one delivers content.
+        if (started < members.length) {
+          hedge = scheduleAfter(clock, hedgeAfterMs, () => {
+            startNext();
+            if (winner === undefined && !subscriber.closed) armHedge();
+          });
+        }
       };
       const startNext = (): void => {
         if (winner !== undefined || started >= members.length || subscriber.closed) return;

@@ -17,7 +17,7 @@ import { toolJsonSchema } from '../tools/tool.js';
 import { assertFunction, assertNonEmptyStrings, assertObject, assertOneOf } from '../optionChecks.js';
 import { resumableStreams } from './resume.js';
 import { assertChatRequest, type ChatRequest, type Message, type PreloadableProvider, type ProviderInfo } from './provider.js';
-import { buildRequestBody, clip, networkError, notAStreamError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
+import { bearerToken, buildRequestBody, clip, networkError, notAStreamError, redact, retryAfterMs, statusFromErrorBody } from './failures.js';
 import { isRecord, contentMetadata, splitToolCalls, toolArgumentsObject } from './wire.js';
 import { clockOf, readEnv } from './defaults.js';
 import { loadSdk, warmFetch } from './loadSdk.js';
@@ -153,7 +153,9 @@ export function ollama(options: OllamaProviderOptions = {}): PreloadableProvider
   const host = formatHost(configuredHost ?? DEFAULT_HOST);
   const { apiKey } = options;
   // The SDK itself sends OLLAMA_API_KEY to https://ollama.com: it is kept out of errors too.
-  const secret = apiKey ?? readEnv('OLLAMA_API_KEY');
+  // A key given as an Authorization header (ours, or a caller's client's) is kept out of errors the same way.
+  const clientHeaders = options.client === undefined ? undefined : (options.client as { readonly config?: { readonly headers?: unknown } }).config?.headers;
+  const secret = apiKey ?? bearerToken(options.headers) ?? bearerToken(clientHeaders) ?? readEnv('OLLAMA_API_KEY');
   const headers: Record<string, string> = {
     ...options.headers,
     ...(apiKey !== undefined && { Authorization: `Bearer ${apiKey}` }),

@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import { defer, map, type Observable } from 'rxjs';
 import type { StreamChunk } from '../chunk.js';
 import { resumable } from '../continuation.js';
 import type { ChatRequest, Message } from './provider.js';
@@ -34,5 +34,26 @@ export function resumableStreams(
   trimTrailingWhitespace = false,
 ): (request: ChatRequest) => Observable<StreamChunk> {
   return (request) =>
-    resumable(stream(request), (delivered) => stream(continueRequest(request, delivered.text, style(request), trimTrailingWhitespace)));
+    resumable(stream(request), (delivered) => {
+      const continued = stream(continueRequest(request, delivered.text, style(request), trimTrailingWhitespace));
+      // The prefill lost the delivered text's trailing whitespace, so the model starts with its own: the
+      // consumer already has one, and would see it twice ("Hello,  world").
+      return trimTrailingWhitespace && /\s$/.test(delivered.text) ? continued.pipe(withoutLeadingWhitespace()) : continued;
+    });
+}
+
+/** Drops the whitespace a stream's text starts with (across chunks, until the first other character). */
+function withoutLeadingWhitespace(): (source: Observable<StreamChunk>) => Observable<StreamChunk> {
+  return (source) =>
+    defer(() => {
+      let leading = true;
+      return source.pipe(
+        map((c) => {
+          if (!leading || c.content === '') return c;
+          const content = c.content.trimStart();
+          if (content !== '') leading = false;
+          return content === c.content ? c : { ...c, content };
+        }),
+      );
+    });
 }

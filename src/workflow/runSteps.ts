@@ -305,7 +305,8 @@ function runStep<TAgent extends Agent>(
         of<WorkflowEvent>({ type: 'step-start', runId, timestamp: scheduler.now(), step: step.name, attempt: n }),
         timed$.pipe(
           map((c): WorkflowEvent => {
-            text += c.content;
+            // A reset chunk (retryStream's restart) discards what the attempt streamed so far.
+            text = c.metadata.reset === true ? c.content : text + c.content;
             return { type: 'chunk', runId, timestamp: c.timestamp, step: step.name, chunk: c };
           }),
         ),
@@ -361,7 +362,7 @@ function stepOutput<TAgent extends Agent>(
     onValue(out);
     return new Observable<StreamChunk>((s) => s.complete());
   }
-  if (isObservable(out) || isAsyncIterable(out) || isChunkArray(out)) {
+  if (isObservable(out) || isInteropObservable(out) || isAsyncIterable(out) || isIterator(out) || isChunkArray(out)) {
     return from(out as Observable<unknown>).pipe(map((value) => toChunk(where, value, spec.scheduler)));
   }
   if (isPromiseLike(out)) {
@@ -405,6 +406,18 @@ function toChunk(where: string, value: unknown, scheduler: SchedulerLike): Strea
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Another library's Observable (`Symbol.observable` / `'@@observable'`), as RxJS's `from` takes it. */
+function isInteropObservable(value: unknown): value is Observable<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const key = (typeof Symbol === 'function' && (Symbol as { observable?: symbol }).observable) || '@@observable';
+  return typeof (value as Record<PropertyKey, unknown>)[key] === 'function' || typeof (value as Record<PropertyKey, unknown>)['@@observable'] === 'function';
+}
+
+/** A generator (or any iterator that is iterable): it streams. A collection (a Set, a Map) is a value. */
+function isIterator(value: unknown): value is Iterable<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as Iterator<unknown>).next === 'function' && Symbol.iterator in value;
 }
 
 /** An array streams only when it is a non-empty list of chunks; any other array is a value. */
