@@ -135,6 +135,19 @@ describe('Agent.stream', () => {
   });
 });
 
+describe('Agent.stream with params.signal', () => {
+  it('an abort errors the stream with StreamInterruptedError (reason signal) and unsubscribes the provider at once', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const provider = marbleProvider('-a-b-c-|');
+      const controller = new AbortController();
+      cold('----x|').subscribe(() => controller.abort());
+      const expected = new StreamInterruptedError("The agent's stream was aborted by its signal", { partialResponse: delivered(2, 'ab'), reason: 'signal' });
+      expectObservable(labels(new Agent({ provider }).stream('Hi', { signal: controller.signal }))).toBe('-a-b#', { a: 'a', b: 'b' }, expected);
+      expectSubscriptions(provider.subscriptions).toBe('^---!');
+    });
+  });
+});
+
 describe('Agent.stream with tools', () => {
   it('runs the tool, sends the result back in a second request and streams the answer on', () => {
     testScheduler().run(({ expectObservable, expectSubscriptions, flush }) => {
