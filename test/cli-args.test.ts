@@ -117,7 +117,13 @@ describe('parseArgs', () => {
     [['stream', 'hi', '--bogus'], /Unknown option --bogus/],
     [['stream', 'hi', '--model'], /--model <name> value is missing/],
     [['stream', 'hi', '--timeout', 'soon'], /^--timeout: "soon" is not a duration/],
-    [['stream', 'hi', '--idle-timeout', '-1'], /Unknown option -1|--idle-timeout/],
+    [['stream', 'hi', '--idle-timeout', '-1'], /^--idle-timeout: "-1" is not a duration/],
+    [['stream', 'hi', '--timeout', '-5'], /^--timeout: "-5" is not a duration/],
+    [['stream', 'hi', '--retries', '-1'], /^--retries: "-1" is not a whole number, 0 or more/],
+    [['stream', 'hi', '--temperature', '-1'], /^--temperature: "-1" is not a temperature/],
+    [['stream', 'hi', '--temperature', '-.5'], /^--temperature: "-.5" is not a temperature/],
+    [['stream', 'hi', '--json=yes'], /^--json is a switch and takes no value/],
+    [['stream', 'hi', '--offline='], /^--offline is a switch and takes no value/],
     [['stream', 'hi', '--temperature', 'hot'], /^--temperature: "hot" is not/],
     [['stream', 'hi', '--max-tokens', '1.5'], /^--max-tokens: "1.5" is not a positive whole number/],
     [['stream', 'hi', '--retries', 'x'], /^--retries: /],
@@ -128,5 +134,38 @@ describe('parseArgs', () => {
     [[], /^missing command/],
   ])('%j is a usage error', (argv, message) => {
     expect(usageError(argv)).toMatch(message);
+  });
+
+  // mri reads `--system ""` as the number 0, and `--system=` as "take the next word".
+  describe.each(['--provider', '--model', '--system', '--temperature', '--max-tokens', '--timeout', '--idle-timeout', '--retries', '--interrupt-after', '--tools'])(
+    'a blank %s',
+    (flag) => {
+      it.each([
+        [[flag, '', 'hi']],
+        [[flag, '   ', 'hi']],
+        [[`${flag}=`, 'hi']],
+        [[`${flag}= `, 'hi']],
+      ])('%j: "needs a value"', (flagArgs) => {
+        expect(usageError(['stream', ...flagArgs])).toBe(`${flag} needs a value`);
+      });
+    },
+  );
+
+  it('a switch never takes the next word as its value: true, false and "" stay in the prompt', () => {
+    expect(parseArgs(['stream', '--offline', 'false'])).toMatchObject({ prompt: 'false', options: { offline: true } });
+    expect(parseArgs(['stream', '--json', 'true', 'story'])).toMatchObject({ prompt: 'true story', options: { json: true } });
+    expect(parseArgs(['stream', 'hi', '--offline', ''])).toMatchObject({ prompt: 'hi ', options: { offline: true } });
+    expect(parseArgs(['run', '--offline', '--json', 'false', 'x'])).toMatchObject({ prompt: 'false x', options: { offline: true, json: true } });
+  });
+
+  it('a switch is turned off by --no-<switch> or =false, and on by =true', () => {
+    expect(parseArgs(['stream', '--json', '--no-json', 'x'])).toMatchObject({ prompt: 'x', options: { json: false } });
+    expect(parseArgs(['stream', '--json=false', 'x'])).toMatchObject({ prompt: 'x', options: { json: false } });
+    expect(parseArgs(['stream', '--json=true', 'x'])).toMatchObject({ prompt: 'x', options: { json: true } });
+  });
+
+  it('a flag\'s value may be a switch\'s word or a negative number', () => {
+    expect(parseArgs(['stream', '--model', 'true', 'hi'])).toMatchObject({ prompt: 'hi', options: { model: 'true', json: false, offline: false } });
+    expect(parseArgs(['stream', '--system', '-5', 'hi'])).toMatchObject({ prompt: 'hi', options: { system: '-5' } });
   });
 });

@@ -110,6 +110,15 @@ describe('agenticraft-rx: the offline model (exit 0)', () => {
     expect(response.usage.totalTokens).toBeGreaterThan(0);
   });
 
+  it('a switch leaves the next word in the prompt: stream --offline false', async () => {
+    const run = await cli(['stream', '--offline', 'false']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Once upon a time/);
+    const json = await cli(['stream', '--json', 'true', '--offline', 'hi']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout.split('\n')[0]!)).toHaveProperty('content');
+  });
+
   it('--help and --version print to stdout', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
@@ -138,6 +147,12 @@ describe('agenticraft-rx: usage errors (exit 2)', () => {
     [['stream', '--offline', 'hi', '--provider', 'gemini'], /unknown provider "gemini"/],
     [['stream', '--offline', 'hi', '--tools', 'search'], /unknown tool "search"/],
     [['stream', '--offline'], /missing prompt/],
+    [['stream', '--offline', ''], /missing prompt: the prompt argument is blank/],
+    [['stream', '--offline', '   '], /missing prompt: the prompt argument is blank/],
+    [['run', '--offline', '--', ' '], /missing prompt: the prompt argument is blank/],
+    [['stream', '--offline', '--system', '', 'hi'], /--system needs a value/],
+    [['stream', '--offline', '--provider=', 'hi'], /--provider needs a value/],
+    [['stream', '--offline', 'hi', '--timeout', '-5'], /--timeout: "-5" is not a duration/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('%j', async (argv, message) => {
     const run = await cli(argv);
@@ -145,6 +160,13 @@ describe('agenticraft-rx: usage errors (exit 2)', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(message);
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('a blank prompt argument is refused like an empty stdin, also when stdin has text', async () => {
+    const run = await cli(['stream', '--offline', ' \n '], { stdin: 'hello' });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/missing prompt/);
   });
 
   it('an empty stdin is a missing prompt', async () => {
@@ -247,6 +269,34 @@ describe('agenticraft-rx --provider openai (the real SDK against a loopback serv
     controller.abort();
     expect((await pending).code).toBe(130);
     await abortedWithin(server.requests[0]!.aborted, 2000);
+  });
+});
+
+// Its own server: a failing test here leaves queued replies behind that would answer the next test's request.
+describe('agenticraft-rx --retries after text: a stalled stream is restarted', () => {
+  const server = useWireServer();
+  const env = (): Record<string, string> => ({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${server.url}/v1` });
+
+  it('--retries restarts a stream that stalls after text (--idle-timeout): the text stays, [restarted] on stderr, exit 0', async () => {
+    server.enqueue(sse('openai-text.sse', { stallAfter: 3 }), sse('openai-text.sse'));
+    const run = await cli(['stream', 'hi', '--retries', '1', '--idle-timeout', '500ms'], { env: env() });
+    expect(run).toEqual({ code: 0, stdout: 'Hello,\nHello, world!\n', stderr: '[restarted]\n' });
+    expect(server.requests).toHaveLength(2);
+    await abortedWithin(server.requests[0]!.aborted, 2000);
+  });
+
+  it('--retries --json: the restart is a reset chunk on a line of its own, like any other chunk', async () => {
+    server.enqueue(sse('openai-text.sse', { stallAfter: 3 }), sse('openai-text.sse'));
+    const run = await cli(['stream', 'hi', '--json', '--retries', '1', '--idle-timeout', '500ms'], { env: env() });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    const chunks = run.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { content: string; isFinal: boolean; metadata: Record<string, unknown> });
+    const reset = chunks.findIndex((c) => c.metadata['reset'] === true);
+    expect(reset).toBeGreaterThan(0);
+    expect(chunks[reset]!.content).toBe('');
+    expect(chunks.slice(0, reset).map((c) => c.content).join('')).toBe('Hello,');
+    expect(chunks.slice(reset).map((c) => c.content).join('')).toBe('Hello, world!');
+    expect(chunks.at(-1)).toMatchObject({ isFinal: true, metadata: { finishReason: 'stop', attempts: 2 } });
   });
 });
 

@@ -59,7 +59,8 @@ Options:
   --max-tokens <n>          the most output tokens
   --timeout <duration>      deadline for the whole answer: 500ms, 30s, 2m (a bare number is ms)
   --idle-timeout <duration> deadline between two chunks (and for the first one)
-  --retries <n>             retries for rate limits, overload and network failures before any text
+  --retries <n>             retries for rate limits, overload, network failures and stalls (--idle-timeout);
+                            after text the answer restarts, marked [restarted] on stderr
   --interrupt-after <n>     stop after n characters (exit code 5)
   --tools <names>           tools the model may call, comma-separated: calculator
   --json                    one chunk a line, as JSON (stream); the whole response as JSON (run)
@@ -83,13 +84,14 @@ Examples:
 // mri (inside cac) drops a bare `-` and turns numeric-looking text into numbers; this stands in for `-`
 // while parsing, and `originalText` recovers the exact text of a value that was read as a number.
 const STDIN_MARK = '\u0000-';
+// A value such as `-5` or `-.5`, which mri would read as a short flag.
+const NEGATIVE_NUMBER = /^-\.?\d/;
 
 /**
  * Parses the command line (without `node` and the script) with cac and checks every value.
  * @throws {UsageError} naming the flag or argument at fault.
  */
 export function parseArgs(argv: readonly string[]): Invocation {
-  const args = argv.map((a) => (a === '-' ? STDIN_MARK : a));
   const cli = cac('agenticraft-rx');
   cli
     .option('--provider <name>', 'provider')
@@ -108,6 +110,10 @@ export function parseArgs(argv: readonly string[]): Invocation {
     .option('-v, --version', 'version');
   cli.command('stream [...prompt]', 'print the answer as it streams');
   cli.command('run [...prompt]', 'print the whole answer');
+  const args = asTyped(
+    argv.map((a) => (a === '-' ? STDIN_MARK : a)),
+    cli.globalCommand.options,
+  );
 
   const parsed = cli.parse(['node', 'agenticraft-rx', ...args], { run: false });
   const options = parsed.options;
@@ -136,27 +142,74 @@ export function parseArgs(argv: readonly string[]): Invocation {
   };
 }
 
+/**
+ * The command line rewritten so that mri reads it as it was typed: a switch becomes `--json=true`, since mri
+ * would take a next word `true`, `false` or `""` as the switch's value (and lose it from the prompt); a value
+ * that looks like a negative number stays with its flag (`--timeout=-5`), where mri would read a short flag
+ * `-5`. A blank value (`--system ""`, `--system=`) is refused here, while it is still visible: mri reads `""`
+ * as the number 0, and `--system=` as "take the next word".
+ */
+function asTyped(argv: readonly string[], options: ReadonlyArray<{ readonly rawName: string; readonly isBoolean?: boolean; readonly required?: boolean }>): string[] {
+  const spellings = (option: { readonly rawName: string }): string[] => option.rawName.match(/--?[a-z][\w-]*/gi) ?? [];
+  const switches = new Set(options.filter((o) => o.isBoolean === true).flatMap(spellings));
+  const valued = new Set(options.filter((o) => o.required === true).flatMap(spellings));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const equals = arg.startsWith('-') ? arg.indexOf('=') : -1;
+    const name = equals > 0 ? arg.slice(0, equals) : arg;
+    const attached = equals > 0 ? arg.slice(equals + 1) : undefined;
+    if (switches.has(name)) {
+      if (attached !== undefined && attached !== 'true' && attached !== 'false') {
+        throw new UsageError(`${name} is a switch and takes no value: use ${name}, ${name}=false or --no-${name.replace(/^-+/, '')}`);
+      }
+      out.push(attached === undefined ? `${arg}=true` : arg);
+      continue;
+    }
+    if (!valued.has(name)) {
+      out.push(arg);
+      continue;
+    }
+    const next = attached === undefined ? argv[i + 1] : undefined;
+    if ((attached ?? next)?.trim() === '') throw new UsageError(`${name} needs a value`);
+    if (next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${name}=${next}`);
+      i++;
+    } else if (next !== undefined && !next.startsWith('-')) {
+      // The flag's value: never read as a switch.
+      out.push(arg, next);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 function checkOptions(args: readonly string[], raw: Readonly<Record<string, unknown>>): CliOptions {
-  const text = (flag: string, key: string): string | undefined => {
+  // Blank values were refused while the command line was still as typed (asTyped).
+  const text = (key: string): string | undefined => {
     const value = last(raw[key]);
     if (value === undefined) return undefined;
-    const out = fromMark(originalText(args, value));
-    if (out.trim() === '') throw new UsageError(`${flag} needs a value`);
-    return out;
+    return fromMark(originalText(args, value));
   };
   const number = (flag: string, key: string, check: (n: number) => boolean, what: string): number | undefined => {
-    const value = text(flag, key);
+    const value = text(key);
     if (value === undefined) return undefined;
     const n = Number(value);
     if (!Number.isFinite(n) || !check(n)) throw new UsageError(`${flag}: ${JSON.stringify(value)} is not ${what}`);
     return n;
   };
   const duration = (flag: string, key: string): number | undefined => {
-    const value = text(flag, key);
+    const value = text(key);
     return value === undefined ? undefined : parseDuration(flag, value);
   };
 
-  const provider = text('--provider', 'provider');
+  const provider = text('provider');
   if (provider !== undefined && !(PROVIDER_NAMES as readonly string[]).includes(provider)) {
     throw new UsageError(`--provider: unknown provider ${JSON.stringify(provider)}; use one of ${PROVIDER_NAMES.join(', ')}`);
   }
@@ -180,8 +233,8 @@ function checkOptions(args: readonly string[], raw: Readonly<Record<string, unkn
     if (value !== undefined) out[key] = value;
   };
   set('provider', provider as ProviderName | undefined);
-  set('model', text('--model', 'model'));
-  set('system', text('--system', 'system'));
+  set('model', text('model'));
+  set('system', text('system'));
   set('temperature', number('--temperature', 'temperature', (n) => n >= 0, 'a temperature (a number, 0 or more)'));
   set('maxTokens', number('--max-tokens', 'maxTokens', isPositiveInteger, 'a positive whole number'));
   set('timeout', duration('--timeout', 'timeout'));

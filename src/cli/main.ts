@@ -71,6 +71,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
       tools: options.tools.map((name) => TOOLS[name]!),
     });
+    // The SDK's import and client are ready before the stream starts, so --timeout and --idle-timeout time the
+    // request alone (importing an SDK can take longer than a local server's whole answer).
+    try {
+      await agent.preload();
+    } catch (error) {
+      return failure(error, options, io.stderr);
+    }
     return await printStream(command, shape(agent.stream(prompt), options), options, io);
   } catch (error) {
     if (isUsageError(error)) return fail(EXIT.usage, error.message.includes('--help') ? error.message : `${error.message} (see --help)`);
@@ -82,14 +89,19 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
 
 /** The prompt from the arguments or stdin; undefined when Ctrl-C came while reading stdin. */
 async function readPrompt(prompt: string | undefined, io: CliIO): Promise<string | undefined> {
-  if (prompt !== undefined && prompt !== '-') return prompt;
+  if (prompt !== undefined && prompt !== '-') return given(prompt, 'the prompt argument is blank (give the text, or "-" to read it from stdin)');
   if (prompt === undefined && io.stdin.isTTY === true) {
     throw new UsageError('missing prompt: give it as an argument, or "-" to read it from stdin');
   }
   const text = await readAll(io.stdin, io.signal);
   if (text === undefined) return undefined;
-  if (text.trim() === '') throw new UsageError('missing prompt: stdin was empty');
-  return text.trim();
+  return given(text, 'stdin was empty').trim();
+}
+
+/** One rule for a prompt from the arguments and from stdin: nothing but whitespace is no prompt. */
+function given(prompt: string, why: string): string {
+  if (prompt.trim() === '') throw new UsageError(`missing prompt: ${why}`);
+  return prompt;
 }
 
 async function readAll(stdin: CliIO['stdin'], signal: AbortSignal | undefined): Promise<string | undefined> {
@@ -130,11 +142,15 @@ function envValue(env: CliIO['env'], name: string): string | undefined {
   return value ? value : undefined;
 }
 
-/** The flags as operators: idle deadline per attempt, retries, the total deadline over all attempts, the length limit. */
+/**
+ * The flags as operators: idle deadline per attempt, retries, the total deadline over all attempts, the length
+ * limit. A retry after text restarts the answer (`afterContent: 'restart'`, which also retries a stall after
+ * content); `printStream` marks the restart, since printed text cannot be taken back.
+ */
 function shape(source: Observable<StreamChunk>, options: CliOptions): Observable<StreamChunk> {
   let out = source;
   if (options.idleTimeout !== undefined) out = out.pipe(timeoutStream({ idle: options.idleTimeout }));
-  if (options.retries !== undefined && options.retries > 0) out = out.pipe(retryStream({ count: options.retries }));
+  if (options.retries !== undefined && options.retries > 0) out = out.pipe(retryStream({ count: options.retries, afterContent: 'restart' }));
   if (options.timeout !== undefined) out = out.pipe(timeoutStream({ total: options.timeout }));
   if (options.interruptAfter !== undefined) out = out.pipe(interruptAfter(options.interruptAfter));
   return out;
