@@ -4,8 +4,10 @@
  */
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { from } from 'rxjs';
 import {
   chunk,
+  finalChunk,
   isResumableStreamError,
   redisStore,
   resumableStreams,
@@ -114,6 +116,37 @@ describe.skipIf(!available)('resumableStreams on Redis (two instances, one redis
     expect(texts(reader.events)).toBe('t0 t1 t2 ');
     await shared.close();
     await client.quit();
+  });
+
+  it('a running generation never expires, however short ttlMs is; a finished one expires ttlMs after its end', async () => {
+    const a = resumableStreams({ store: store('ttl:'), ttlMs: 300 }); // leaseMs 30 s: renewals every 10 s
+    const b = resumableStreams({ store: store('ttl:'), ttlMs: 300 });
+    const m = model(15, 100); // 1.5 s
+    const reader = read(await a.create('long', m.source));
+    await sleep(800);
+    const midway = read(await b.resume('long', 1));
+    await Promise.all([reader.done, midway.done]);
+    expect(reader.events.some((e) => e.type === 'error')).toBe(false);
+    expect(texts(reader.events)).toBe(Array.from({ length: 15 }, (_, i) => `t${i} `).join(''));
+    expect(midway.events.at(-1)).toMatchObject({ type: 'end' });
+    const after = read(await b.resume('long', 13));
+    await after.done;
+    expect(after.events.map((e) => e.id ?? e.type)).toEqual(['14', '15', 'end']);
+    await sleep(400);
+    const expired = await b.resume('long').catch((e: unknown) => e);
+    expect(isResumableStreamError(expired) && expired.code).toBe('unknown_stream');
+  });
+
+  it("a long replay goes a page at a time at the reader's pace: a reader at full speed is never cut", async () => {
+    const a = resumableStreams({ store: store('pace:') });
+    const b = resumableStreams({ store: store('pace:'), maxBufferedBytes: 20_000 });
+    // 1,000 events of about 300 bytes: 15 times maxBufferedBytes.
+    const values = [...Array.from({ length: 1000 }, (_, i) => chunk(`${i} ${'x'.repeat(200)}`, { timestamp: 0 })), finalChunk({}, { timestamp: 0 })];
+    await read(await a.create('big', from(values))).done;
+    const resumed = read(await b.resume('big', 10));
+    await resumed.done;
+    expect(resumed.events.filter((e) => e.type === 'message').map((e) => Number(e.id))).toEqual(Array.from({ length: 990 }, (_, i) => i + 11));
+    expect(resumed.events.at(-1)).toMatchObject({ type: 'end' });
   });
 
   it('a Redis restart (a failover) is survived: the store reconnects, and a stop sent meanwhile still stops', async () => {

@@ -1,9 +1,12 @@
 /** resumableStreams with the memory store, in virtual time: create, join, resume, stop, abandoned, ttl. */
-import { EMPTY, NEVER, Observable, concat, of } from 'rxjs';
+import { EMPTY, NEVER, Observable, concat, firstValueFrom, from, of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
+  chunk,
+  finalChunk,
   isResumableStreamError,
+  isServerSentEventsError,
   memoryStore,
   resumableStreams,
   type StreamStore,
@@ -228,5 +231,107 @@ describe('resumableStreams (memory store, virtual time)', () => {
     await reader.done;
     expect(reader.events.map((e) => e.type)).toEqual(['message', 'error']);
     expect(JSON.parse(reader.events[1]!.data)).toMatchObject({ name: 'StreamInterruptedError', message: 'Stream failed: boom' });
+  });
+
+  it('a running generation never expires, however short ttlMs is: expiry counts from its end', async () => {
+    const { scheduler, advance } = clock();
+    // ttlMs far below leaseMs / 3 (the renewal period): the generation (1.5 s) outlives many ttls.
+    const streams = resumableStreams({ scheduler, ttlMs: 300 });
+    const m = countedModel(15, 100, scheduler);
+    const reader = read(await streams.create('long', m.source));
+    await tick();
+    await advance(1000);
+    const midway = read(await streams.resume('long', 2));
+    await tick();
+    await advance(700);
+    await Promise.all([reader.done, midway.done]);
+    expect(reader.events.some((e) => e.type === 'error')).toBe(false);
+    expect(texts(reader.events)).toBe(Array.from({ length: 15 }, (_, i) => `t${i} `).join(''));
+    expect(reader.events.at(-1)).toMatchObject({ type: 'end', data: '{"reason":"complete"}' });
+    expect(midway.events.at(-1)).toMatchObject({ type: 'end' });
+    // Finished: kept ttlMs from the end, then gone.
+    const after = read(await streams.resume('long', 10));
+    await after.done;
+    expect(after.events.map((e) => e.id ?? e.type)).toEqual(['11', '12', '13', '14', '15', 'end']);
+    await advance(301);
+    const expired = await streams.resume('long').catch((e: unknown) => e);
+    expect(isResumableStreamError(expired) && expired.code).toBe('unknown_stream');
+  });
+
+  it('an abandoned generation is kept ttlMs after its lease lapsed, then expires', async () => {
+    const { scheduler, advance } = clock();
+    const store = memoryStore({ scheduler });
+    const dead: StreamStore = { ...store, renew: () => EMPTY };
+    const a = resumableStreams({ store: dead, scheduler, leaseMs: 1000, ttlMs: 500 });
+    void read(await a.create('ghost', concat(of(chunk('boo')), NEVER)));
+    await tick();
+    await advance(1400); // the lease lapsed at 1000: kept until 1500
+    expect(await firstValueFrom(store.info('ghost'))).toMatchObject({ alive: false, finished: false });
+    await advance(200);
+    expect(await firstValueFrom(store.info('ghost'))).toBeUndefined();
+  });
+
+  it('a long replay goes at the reader\'s pace: a reader at full speed is never cut, however small maxBufferedBytes is', async () => {
+    const streams = resumableStreams({ maxBufferedBytes: 20_000 });
+    // 3,000 events (about 300 KB), all stored before anyone reads: 15 times maxBufferedBytes.
+    const values = [...Array.from({ length: 3000 }, (_, i) => chunk(`word ${i} `, { timestamp: 0 })), finalChunk({}, { timestamp: 0 })];
+    const created = read(await streams.create('big', from(values)));
+    const resumed = read(await streams.resume('big', 10));
+    await Promise.all([created.done, resumed.done]);
+    expect(created.events.filter((e) => e.type === 'message')).toHaveLength(3001);
+    expect(created.events.at(-1)).toMatchObject({ type: 'end' });
+    expect(resumed.events.filter((e) => e.type === 'message').map((e) => Number(e.id))).toEqual(Array.from({ length: 2990 }, (_, i) => i + 11));
+    expect(resumed.events.at(-1)).toMatchObject({ type: 'end' });
+  });
+
+  it('a reader that pauses during a replay is not cut (nothing is pushed at it); one that falls behind the live events is', async () => {
+    const streams = resumableStreams({ maxBufferedBytes: 20_000 });
+    let emit!: (n: number, final?: boolean) => void;
+    const source = new Observable<ReturnType<typeof chunk>>((subscriber) => {
+      emit = (n, final = false) => {
+        for (let i = 0; i < n; i++) subscriber.next(chunk('x'.repeat(90), { timestamp: 0 }));
+        if (final) subscriber.next(finalChunk({}, { timestamp: 0 }));
+      };
+      emit(3000);
+    });
+    const reader = (await streams.create('pace', source)).getReader();
+    await reader.read(); // the replay has begun; the reader pauses while 3,000 more events (300 KB) arrive
+    emit(3000, true);
+    await new Promise((r) => setTimeout(r, 20));
+    let messages = 1;
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    messages += text.split('\n\n').filter((e) => e.startsWith('id: ')).length;
+    expect(messages).toBe(6001);
+    expect(text.endsWith('event: end\ndata: {"reason":"complete"}\n\n')).toBe(true);
+
+    let push!: (n: number) => void;
+    const live = new Observable<ReturnType<typeof chunk>>((subscriber) => {
+      push = (n) => {
+        for (let i = 0; i < n; i++) subscriber.next(chunk('y'.repeat(90), { timestamp: 0 }));
+      };
+    });
+    const slow = (await streams.create('behind', live)).getReader();
+    const first = slow.read(); // caught up at once (nothing stored): it follows live
+    await new Promise((r) => setTimeout(r, 5));
+    push(1000); // 100 KB the reader does not read
+    await first;
+    const error = await (async () => {
+      for (;;) await slow.read();
+    })().catch((e: unknown) => e);
+    expect(isServerSentEventsError(error) && error.code).toBe('slow_client');
+  });
+
+  it('nested Errors in values are stored and served safely (no config, no key)', async () => {
+    const streams = resumableStreams();
+    const leaky = Object.assign(new Error('401 for sk-live-SECRET1234567890'), { status: 401, config: { headers: { Authorization: 'Bearer sk-live-SECRET1234567890' } } });
+    const reader = read(await streams.create('wf', of({ type: 'step-failed', runId: 'r', step: 'b', error: leaky })));
+    await reader.done;
+    expect(reader.events[0]!.data).not.toContain('SECRET');
+    expect(JSON.parse(reader.events[0]!.data)).toMatchObject({ error: { name: 'Error', message: '401 for [redacted]', status: 401 } });
   });
 });

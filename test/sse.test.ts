@@ -1,4 +1,5 @@
 /** toServerSentEvents / fromServerSentEvents: the event format, the parser, and round trips over loopback HTTP. */
+import { readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
@@ -6,10 +7,19 @@ import { NEVER, Observable, Subject, concat, interval, lastValueFrom, map, of, t
 import { TestScheduler as RxTestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  AgenticraftError,
+  CalculatorError,
+  MaxToolRoundsError,
+  ObjectValidationError,
   ProviderError,
+  ResumableStreamError,
+  ServerSentEventsError,
   SseParser,
+  StreamInterruptedError,
   StreamTimeoutError,
   StreamingResponse,
+  ToolError,
+  WorkflowError,
   chunk,
   collectResponse,
   finalChunk,
@@ -167,8 +177,52 @@ describe('toServerSentEvents: the event format', () => {
     expect(() => fromServerSentEvents('http://x', { reconnect: { retries: 1.5 } })).toThrow(/retries/);
   });
 
-  it('sseHeaders', () => {
-    expect(sseHeaders).toMatchObject({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
+  it('sseHeaders are exactly the contract\'s, and pipeServerSentEvents sends them (HTTP/1.1 and HTTP/2 alike)', async () => {
+    expect(sseHeaders).toEqual({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+    for (const http2 of [false, true]) {
+      const sent: Record<string, string>[] = [];
+      const res = {
+        ...(http2 ? { stream: {} } : {}),
+        writeHead: (_status: number, headers: Record<string, string>) => sent.push(headers),
+        write: () => true,
+        end: () => undefined,
+        on: () => undefined,
+        off: () => undefined,
+        destroy: () => undefined,
+      };
+      await pipeServerSentEvents(toServerSentEvents(of(1)), res);
+      expect(sent).toEqual([sseHeaders]);
+    }
+  });
+
+  it('an Error inside a value is sent safely: name, scrubbed message, flat code/status/retryable; never its config', async () => {
+    const leaky = Object.assign(new Error('Request failed with status 401 (key sk-live-SECRET1234567890)'), {
+      status: 401,
+      code: 'unauthorized',
+      config: { headers: { Authorization: 'Bearer sk-live-SECRET1234567890' } },
+      apiKey: 'sk-live-SECRET1234567890',
+      cause: new Error('Bearer sk-live-SECRET1234567890'),
+    });
+    const provider = new ProviderError('Service unavailable', { provider: 'openai', status: 503, cause: leaky });
+    const values = [
+      { type: 'step-failed', runId: 'r', step: 'b', error: leaky },
+      { type: 'workflow-complete', runId: 'r', result: { successful: false, errors: { b: new TypeError('handler exploded'), c: provider } } },
+      [new RangeError('in an array')],
+    ];
+    const body = await text(toServerSentEvents(of(...values)));
+    expect(body).not.toContain('SECRET');
+    expect(body).not.toContain('Authorization');
+    expect(body).not.toContain('config');
+    const [failed, complete, array] = parseAll(body).map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    expect(failed!['error']).toEqual({ name: 'Error', message: 'Request failed with status 401 (key [redacted])', code: 'unauthorized', status: 401 });
+    expect((complete!['result'] as { errors: unknown }).errors).toEqual({
+      b: { name: 'TypeError', message: 'handler exploded' },
+      c: { name: 'ProviderError', message: 'Service unavailable', provider: 'openai', status: 503, retryable: true },
+    });
+    expect(array).toEqual([{ name: 'RangeError', message: 'in an array' }]);
+    // Chunks keep their plain JSON, byte for byte.
+    const c = chunk('x', { metadata: { provider: 'mock' } });
+    expect(parseAll(await text(toServerSentEvents(of(c))))[0]!.data).toBe(JSON.stringify(c));
   });
 });
 
@@ -423,5 +477,138 @@ describe('fromServerSentEvents over loopback HTTP', () => {
       });
     });
     expect(first.content).toBe('x');
+  });
+});
+
+describe('fromServerSentEvents: every error class comes back with its fields', () => {
+  const partial = (): StreamingResponse => new StreamingResponse().addChunk(chunk('So far'));
+  // [the error the server's source fails with, the fields the client's error has]
+  const cases: Record<string, [AgenticraftError, Record<string, unknown>]> = {
+    AgenticraftError: [new AgenticraftError('base'), { message: 'base' }],
+    ProviderError: [
+      new ProviderError('Rate limited', { provider: 'anthropic', status: 429, code: 'rate_limit', retryAfterMs: 2000 }),
+      { provider: 'anthropic', status: 429, code: 'rate_limit', retryable: true, retryAfterMs: 2000 },
+    ],
+    StreamInterruptedError: [new StreamInterruptedError('stopped', { reason: 'chars', partialResponse: partial() }), { reason: 'chars' }],
+    StreamTimeoutError: [new StreamTimeoutError('idle', { phase: 'idle', timeoutMs: 1500, partialResponse: partial() }), { phase: 'idle', timeoutMs: 1500, reason: 'timeout' }],
+    ObjectValidationError: [
+      new ObjectValidationError('Invalid object (key sk-abcdefghijklmnop)', {
+        issues: [
+          { message: 'Expected number, received "sk-abcdefghijklmnop"', path: ['items', 2, 'price'] },
+          { message: 'Required', path: [] },
+        ],
+        text: '{"items":',
+        partialResponse: new StreamingResponse().addChunk(chunk('{"items":')),
+      }),
+      {
+        message: 'Invalid object (key [redacted])',
+        issues: [
+          { message: 'Expected number, received "[redacted]"', path: ['items', 2, 'price'] },
+          { message: 'Required', path: [] },
+        ],
+        text: 'Hel', // the server's text is not sent: the text this client received
+      },
+    ],
+    ToolError: [new ToolError('tool failed', { tool: 'calc', toolCallId: 'c1' }), { tool: 'calc', toolCallId: 'c1' }],
+    WorkflowError: [new WorkflowError('cycle', { code: 'cycle', workflow: 'wf', steps: ['a', 'b'] }), { code: 'cycle', workflow: 'wf', steps: ['a', 'b'] }],
+    MaxToolRoundsError: [
+      new MaxToolRoundsError('too many rounds', { maxToolRounds: 5, toolCalls: [{ id: 'call_1', name: 'search' }] }),
+      { maxToolRounds: 5, toolCalls: [{ id: 'call_1', name: 'search' }] },
+    ],
+    CalculatorError: [new CalculatorError('division by zero', { code: 'division_by_zero', position: 4 }), { code: 'division_by_zero', position: 4 }],
+    ServerSentEventsError: [
+      new ServerSentEventsError('upstream said no', { code: 'error_event', errorName: 'QuotaError', status: 402 }),
+      { code: 'error_event', errorName: 'QuotaError', status: 402, retryable: false },
+    ],
+    ResumableStreamError: [new ResumableStreamError('gone', { code: 'abandoned', streamId: 's1' }), { code: 'abandoned', streamId: 's1', retryable: false }],
+  };
+
+  it('covers every class in src/errors', () => {
+    const classes = readdirSync(new URL('../src/errors/', import.meta.url)).map((file) => file.replace(/\.ts$/, ''));
+    expect(Object.keys(cases).sort()).toEqual(classes.sort());
+  });
+
+  for (const [name, [error, fields]] of Object.entries(cases)) {
+    it(`${name}: the class, its fields, and the chunks this client received as partialResponse`, async () => {
+      const body = toServerSentEvents(concat(of(chunk('Hel')), throwError(() => error)));
+      const received = await lastValueFrom(fromServerSentEvents(new Response(body, { headers: sseHeaders }))).catch((e: unknown) => e);
+      expect((received as Error).constructor).toBe(error.constructor);
+      expect(received).toMatchObject({ name, message: error.message, ...fields });
+      const partialResponse = (received as AgenticraftError).partialResponse;
+      expect(partialResponse?.completeText).toBe('Hel');
+    });
+  }
+
+  it("an ObjectValidationError's text is the partial text when the client received no chunks ('' without one)", async () => {
+    const [error] = cases['ObjectValidationError']!;
+    const served = (e: AgenticraftError): Promise<unknown> =>
+      lastValueFrom(fromServerSentEvents(new Response(toServerSentEvents(throwError(() => e)), { headers: sseHeaders }))).catch((x: unknown) => x);
+    expect(await served(error)).toMatchObject({ text: '{"items":' });
+    expect(await served(new ObjectValidationError('bad', { issues: [{ message: 'Required', path: ['a'] }], text: '{}' }))).toMatchObject({
+      text: '',
+      issues: [{ message: 'Required', path: ['a'] }],
+    });
+  });
+});
+
+describe('fromServerSentEvents: reconnect bounds and ids', () => {
+  const event = (id: string, value: unknown): string => `id: ${id}\ndata: ${JSON.stringify(value)}\n\n`;
+
+  it("a server that starts over on every re-open runs out of retries: 'incomplete_stream', never an endless loop", async () => {
+    let connections = 0;
+    const url = await serve((_req, res) => {
+      connections++;
+      res.writeHead(200, sseHeaders);
+      // Without a bound the client would go on for ever: after 10 connections this server gives up instead.
+      if (connections > 10) return void res.end('event: end\ndata: {"reason":"complete"}\n\n');
+      res.end(event('0', chunk('a', { timestamp: 0 })) + event('1', chunk('b', { timestamp: 0 })));
+    });
+    const seen: StreamChunk[] = [];
+    const error = await lastValueFrom(fromServerSentEvents(url, { reconnect: { retries: 2, delay: 1 } }).pipe(map((c) => (seen.push(c), c)))).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ServerSentEventsError', code: 'incomplete_stream', retryable: true });
+    expect((error as ServerSentEventsError).partialResponse?.completeText).toBe('ab');
+    expect(connections).toBe(3); // the first request and 2 re-opens that brought nothing new
+    expect(seen.filter((c) => c.metadata.reset === true)).toHaveLength(2);
+  });
+
+  it('a server that starts over but gets further each time is followed to its end', async () => {
+    let connections = 0;
+    const url = await serve((_req, res) => {
+      connections++;
+      res.writeHead(200, sseHeaders);
+      const n = connections; // ids 0 … n-1, then the final chunk at the 5th connection
+      res.end(Array.from({ length: n }, (_, i) => event(String(i), chunk(`${i}`, { timestamp: 0 }))).join('') + (n === 5 ? event('5', finalChunk({}, { timestamp: 0 })) : ''));
+    });
+    const response = await lastValueFrom(fromServerSentEvents(url, { reconnect: { retries: 1, delay: 1 } }).pipe(collectResponse()));
+    expect(response.completeText).toBe('01234');
+    expect(connections).toBe(5);
+  });
+
+  it('non-numeric ids: the re-open sends the last id as received, and a server that resumes is followed without a reset', async () => {
+    const lastIds: (string | undefined)[] = [];
+    const url = await serve((req, res) => {
+      const last = req.headers['last-event-id'] as string | undefined;
+      lastIds.push(last);
+      res.writeHead(200, sseHeaders);
+      if (last === undefined) return void res.end(event('m-0', chunk('a', { timestamp: 0 })) + event('m-1', chunk('b', { timestamp: 0 })));
+      if (last === 'm-1') return void res.end(event('m-2', chunk('c', { timestamp: 0 })));
+      res.end(event('m-3', finalChunk({}, { timestamp: 0 })));
+    });
+    const chunks = await lastValueFrom(fromServerSentEvents(url, { reconnect: { delay: 1 } }).pipe(toArray()));
+    expect(lastIds).toEqual([undefined, 'm-1', 'm-2']);
+    expect(chunks.some((c) => c.metadata.reset === true)).toBe(false);
+    expect(chunks.map((c) => c.content).join('')).toBe('abc');
+  });
+
+  it('non-numeric ids: a server that repeats the first id started over: a reset chunk, never spliced', async () => {
+    let connections = 0;
+    const url = await serve((_req, res) => {
+      connections++;
+      res.writeHead(200, sseHeaders);
+      if (connections === 1) return void res.end(event('m-0', chunk('Old', { timestamp: 0 })));
+      res.end(event('m-0', chunk('New', { timestamp: 0 })) + event('m-1', finalChunk({}, { timestamp: 0 })));
+    });
+    const chunks = await lastValueFrom(fromServerSentEvents(url, { reconnect: { delay: 1 } }).pipe(toArray()));
+    expect(chunks.map((c) => (c.metadata.reset === true ? '<reset>' : c.content))).toEqual(['Old', '<reset>', 'New', '']);
   });
 });

@@ -28,6 +28,10 @@ export class CalculatorError extends AgenticraftError {
     this.code = options.code;
     if (options.position !== undefined) this.position = options.position;
   }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), code: this.code, position: this.position };
+  }
 }
 
 export function isCalculatorError(error: unknown): error is CalculatorError {

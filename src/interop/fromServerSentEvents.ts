@@ -8,7 +8,11 @@ import { errorFromEventData } from './remoteErrors.js';
 import { SseParser, type ServerSentEvent } from './sseParser.js';
 
 export interface ReconnectConfig {
-  /** Re-opens in a row without a new event before giving up ('incomplete_stream'). @default 3 */
+  /**
+   * Re-opens in a row that bring nothing past the furthest event already delivered before giving up
+   * ('incomplete_stream'): a server that starts over on every re-open and drops again runs out of them.
+   * @default 3
+   */
   readonly retries?: number;
   /** ms before each re-open (a `retry:` field from the server overrides it). @default 1000 */
   readonly delay?: number;
@@ -97,9 +101,17 @@ export function fromServerSentEvents<T = StreamChunk>(input: string | URL | Requ
     };
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort);
+    /** The last numeric id delivered (duplicates and gaps are judged by it); undefined after a reset. */
     let lastId: number | undefined;
+    /** The last event id as received (any string), sent back as `Last-Event-ID`. */
+    let lastEventId: string | undefined;
+    /** The id of the current generation's first event (a re-open that repeats it started over). */
+    let firstIdOfGeneration: string | undefined;
     let received = new StreamingResponse({ keepChunks: false, scheduler });
     let delivered = 0;
+    /** Events delivered since the last reset, and the furthest position (numeric id, else that count) reached. */
+    let inGeneration = 0;
+    let furthest = -1;
     let connections = 0;
     let failures = 0;
     let delay = configuredDelay;
@@ -111,7 +123,7 @@ export function fromServerSentEvents<T = StreamChunk>(input: string | URL | Requ
       if (isResponse(input)) return Promise.resolve(input);
       const headers = new Headers(template?.headers ?? init.headers);
       if (!headers.has('accept')) headers.set('Accept', 'text/event-stream');
-      if (lastId !== undefined) headers.set('Last-Event-ID', String(lastId));
+      if (lastEventId !== undefined && lastEventId !== '') headers.set('Last-Event-ID', lastEventId);
       const request = template !== undefined ? new Request(template.clone(), { headers, signal: abort.signal }) : new Request(input, { ...init, headers, signal: abort.signal });
       return (fetchOption ?? globalThis.fetch)(request);
     };
@@ -144,11 +156,13 @@ export function fromServerSentEvents<T = StreamChunk>(input: string | URL | Requ
         return;
       }
       const id = event.id !== undefined && /^[0-9]+$/.test(event.id) ? Number(event.id) : undefined;
-      if (firstOfConnection && connections > 1 && delivered > 0 && !(id !== undefined && lastId !== undefined && id === lastId + 1)) {
+      if (firstOfConnection && connections > 1 && delivered > 0 && startedOver(event.id, id)) {
         // The server started over (or cannot resume): one generation must never be spliced onto another.
         const reset = chunk('', { metadata: { reset: true }, scheduler });
         received = new StreamingResponse({ keepChunks: false, scheduler });
         lastId = undefined;
+        firstIdOfGeneration = undefined;
+        inGeneration = 0;
         subscriber.next(reset as T);
       } else if (id !== undefined && lastId !== undefined) {
         if (id <= lastId) return; // seen already
@@ -157,14 +171,35 @@ export function fromServerSentEvents<T = StreamChunk>(input: string | URL | Requ
         }
       }
       if (id !== undefined) lastId = id;
+      if (event.id !== undefined) lastEventId = event.id;
+      if (inGeneration === 0) firstIdOfGeneration = event.id;
+      // Only progress past the furthest event delivered so far renews the re-opens: a server that starts over
+      // on every re-open (and drops again) runs out of retries instead of looping for ever.
+      const position = id ?? inGeneration;
+      inGeneration++;
+      if (position > furthest) {
+        furthest = position;
+        failures = 0;
+      }
       delivered++;
-      failures = 0;
       if (isStreamChunk(value)) received.addChunk(value);
       subscriber.next(value as T);
       if (isStreamChunk(value) && value.isFinal) {
         finished = true;
         subscriber.complete();
       }
+    };
+
+    /**
+     * Whether the first event of a re-opened connection begins again rather than going on: a numeric id that
+     * is not the next one, no id at all, or an opaque (non-numeric) id where numbers came before or that
+     * repeats the generation's first id. Otherwise an opaque id is trusted: the server resumed after the
+     * `Last-Event-ID` it was sent.
+     */
+    const startedOver = (raw: string | undefined, id: number | undefined): boolean => {
+      if (raw === undefined) return true;
+      if (id !== undefined) return lastId === undefined || id !== lastId + 1;
+      return lastId !== undefined || lastEventId === undefined || raw === firstIdOfGeneration;
     };
 
     const connect = async (): Promise<Outcome> => {

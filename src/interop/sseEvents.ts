@@ -53,26 +53,89 @@ export function errorFrame(error: unknown): SseFrame {
   return { type: 'error', data: JSON.stringify(errorData(error)) };
 }
 
-/** A value as one line of JSON; a value JSON cannot hold (undefined, a function) is `null`. */
+/**
+ * A value as one line of JSON; a value JSON cannot hold (undefined, a function) is `null`. An `Error` anywhere
+ * inside it (a workflow's `step-failed` error, `workflow-complete`'s `result.errors`) is sent as `nestedErrorData`
+ * says, never as its own enumerable fields (a foreign error's `config.headers` may hold a key) nor as `{}`.
+ * Chunks do not come here (`valueFrames` writes them with plain `JSON.stringify`: the per-chunk fast path).
+ */
 export function valueJson(value: unknown): string {
-  return JSON.stringify(value) ?? 'null';
+  return JSON.stringify(value, withSafeErrors) ?? 'null';
+}
+
+// A `function` replacer: JSON.stringify has called `toJSON` already when it calls the replacer, so the error
+// itself is `this[key]`, not `value`.
+function withSafeErrors(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return isError(raw) ? nestedErrorData(raw) : value;
+}
+
+function isError(value: unknown): value is Error {
+  return value instanceof Error || (typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Error]');
+}
+
+/**
+ * An error inside a value: a library error as its `event: error` data (`errorData`); any other error as its
+ * `name`, its message scrubbed, and its `code`, `status` and `retryable` when they are flat values — nothing
+ * else of it (no `cause`, `config`, `headers`, `response`).
+ */
+export function nestedErrorData(error: Error): SseErrorData {
+  if (isAgenticraftError(error)) return errorData(error);
+  const out: Record<string, unknown> = {
+    name: typeof error.name === 'string' ? scrub(error.name) : 'Error',
+    message: scrub(typeof error.message === 'string' ? error.message : String(error.message)),
+  };
+  const { code, status, retryable } = error as { code?: unknown; status?: unknown; retryable?: unknown };
+  if (typeof code === 'string') out['code'] = scrub(code);
+  else if (typeof code === 'number' && Number.isFinite(code)) out['code'] = code;
+  if (typeof status === 'number' && Number.isFinite(status)) out['status'] = status;
+  if (typeof retryable === 'boolean') out['retryable'] = retryable;
+  return out as SseErrorData;
 }
 
 // Fields that could hold a request, a response or a secret are never sent, whatever class the error is.
 const NEVER_SENT = new Set(['cause', 'stack', 'headers', 'request', 'response', 'apiKey', 'key', 'config', 'chunkCount']);
 
+/** The library's structured error fields, rebuilt from known parts only (never sent as they are). */
+const STRUCTURED: ReadonlyMap<string, (value: unknown) => unknown> = new Map([
+  ['issues', safeIssues],
+  ['toolCalls', safeToolCalls],
+]);
+
+/** ObjectValidationError's issues: each one's message (scrubbed: a schema library may quote the value) and path. */
+function safeIssues(value: unknown): unknown {
+  if (!Array.isArray(value)) return undefined;
+  return value.map((issue: { message?: unknown; path?: unknown } | null) => ({
+    message: scrub(typeof issue?.message === 'string' ? issue.message : String(issue?.message ?? '')),
+    path: Array.isArray(issue?.path) ? issue.path.filter((p: unknown) => typeof p === 'string' || (typeof p === 'number' && Number.isFinite(p))) : [],
+  }));
+}
+
+/** MaxToolRoundsError's tool calls: their ids and names, never their arguments. */
+function safeToolCalls(value: unknown): unknown {
+  if (!Array.isArray(value)) return undefined;
+  return value
+    .filter((call: { id?: unknown; name?: unknown } | null) => typeof call?.id === 'string' && typeof call.name === 'string')
+    .map((call: { id: string; name: string }) => ({ id: call.id, name: call.name }));
+}
+
 /**
  * The data of an `event: error`: a library error's own JSON (name, message, code, status, retryable, phase,
- * timeoutMs, reason, partialText, …: the library's errors never hold a key), flat JSON values only; any
- * other error as a `StreamInterruptedError` (reason 'error'), the way the library's operators wrap it, its
- * message scrubbed of anything shaped like a credential.
+ * timeoutMs, reason, partialText, …: the library's errors never hold a key), flat JSON values only, plus an
+ * `ObjectValidationError`'s `issues` (`{ message, path }` each) and a `MaxToolRoundsError`'s `toolCalls`
+ * (`{ id, name }` each); any other error as a `StreamInterruptedError` (reason 'error'), the way the library's
+ * operators wrap it, its message scrubbed of anything shaped like a credential.
  */
 export function errorData(error: unknown): SseErrorData {
   if (isAgenticraftError(error) && typeof error.toJSON === 'function') {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(error.toJSON())) {
       if (NEVER_SENT.has(key) || value === undefined) continue;
-      if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+      const structured = STRUCTURED.get(key);
+      if (structured !== undefined) {
+        const safe = structured(value);
+        if (safe !== undefined) out[key] = safe;
+      } else if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
       else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[key] = value;
     }
     out['name'] = error.name;

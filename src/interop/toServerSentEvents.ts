@@ -20,11 +20,10 @@ export interface ToServerSentEventsConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-/** The response headers of an event stream; `Connection` is dropped where HTTP/2 forbids it (`pipeServerSentEvents` does). */
+/** The response headers of an event stream. */
 export const sseHeaders: Readonly<Record<string, string>> = Object.freeze({
-  'Content-Type': 'text/event-stream; charset=utf-8',
-  'Cache-Control': 'no-cache, no-transform',
-  Connection: 'keep-alive',
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache',
   // nginx buffers proxied responses unless told not to (nginx#1505).
   'X-Accel-Buffering': 'no',
 });
@@ -82,15 +81,17 @@ export function valueFrames<T>(source: Observable<T>, firstId = 0): Observable<S
     let id = firstId;
     return source.subscribe({
       next: (value) => {
+        const isChunk = isStreamChunk(value);
         let data: string;
         try {
-          data = valueJson(value);
+          // A chunk as it is (the per-chunk fast path); any other value with its nested errors made safe.
+          data = isChunk ? JSON.stringify(value) : valueJson(value);
         } catch (error) {
           subscriber.next(errorFrame(new TypeError(`toServerSentEvents: value ${id} is not JSON-serialisable: ${(error as Error).message}`)));
           return subscriber.complete();
         }
         subscriber.next({ type: 'data', id: id++, data });
-        if (isStreamChunk(value) && value.isFinal) {
+        if (isChunk && value.isFinal) {
           subscriber.next(endFrame('complete'));
           subscriber.complete();
         }
@@ -130,27 +131,43 @@ export function assertObservable(what: string, source: unknown): asserts source 
   }
 }
 
+/** Bytes a paced replay leaves waiting for the reader before it waits for the reader's next read. */
+const REPLAY_AHEAD_BYTES = 64 * 1024;
+
 /**
  * The byte stream of some frames. Backpressure: the stream's queue counts bytes (high-water mark 0, so the
  * frames are subscribed on the first read), and a queue past `maxBufferedBytes` cuts the client.
+ *
+ * `replay`, when given, comes first and goes at the reader's pace: each call gives the next page of frames
+ * that are already stored (an empty page: caught up), asked for only when the reader has read what came
+ * before (less than `REPLAY_AHEAD_BYTES` left waiting), so however long the replay, only a reader that falls
+ * behind the live `frames`, subscribed once caught up, is cut. A terminal frame in a page ends the body.
  */
-export function sseBody(frames: Observable<SseFrame>, options: SseBodyOptions): ReadableStream<Uint8Array> {
+export function sseBody(frames: Observable<SseFrame>, options: SseBodyOptions, replay?: () => Observable<readonly SseFrame[]>): ReadableStream<Uint8Array> {
   const { heartbeatMs, ids, maxBufferedBytes, scheduler } = options;
+  const ahead = Math.min(REPLAY_AHEAD_BYTES, Math.floor(maxBufferedBytes / 2));
   let subscription: Subscription | undefined;
   let done = false;
+  let replaying = replay !== undefined;
+  let page: readonly SseFrame[] = [];
+  let at = 0;
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {
-        if (subscription !== undefined || done) return;
-        const running = new Subscription();
-        subscription = running;
-        const finish = (): void => {
+        if (done) return;
+        if (subscription !== undefined && !replaying) return;
+        if (subscription === undefined) {
+          subscription = new Subscription();
+          if (heartbeatMs !== undefined) subscription.add(interval(heartbeatMs, scheduler).subscribe(() => write(HEARTBEAT)));
+        }
+        const running = subscription;
+        function finish(): void {
           if (done) return;
           done = true;
           running.unsubscribe();
           controller.close();
-        };
-        const write = (bytes: Uint8Array): void => {
+        }
+        function write(bytes: Uint8Array): void {
           if (done) return;
           controller.enqueue(bytes);
           if ((controller.desiredSize ?? 0) < -maxBufferedBytes) {
@@ -162,18 +179,53 @@ export function sseBody(frames: Observable<SseFrame>, options: SseBodyOptions): 
               }),
             );
           }
+        }
+        const live = (): void => {
+          running.add(
+            frames.subscribe({
+              next: (frame) => write(encodeFrame(frame, ids)),
+              error: (error: unknown) => {
+                write(encodeFrame(errorFrame(error), ids));
+                finish();
+              },
+              complete: finish,
+            }),
+          );
         };
-        if (heartbeatMs !== undefined) running.add(interval(heartbeatMs, scheduler).subscribe(() => write(HEARTBEAT)));
-        running.add(
-          frames.subscribe({
-            next: (frame) => write(encodeFrame(frame, ids)),
-            error: (error: unknown) => {
-              write(encodeFrame(errorFrame(error), ids));
-              finish();
-            },
-            complete: finish,
-          }),
-        );
+        // The replay: the page's frames until `ahead` bytes wait for the reader, then the next read's pull goes on.
+        const pump = (): Promise<void> | undefined => {
+          while (at < page.length) {
+            const frame = page[at++]!;
+            write(encodeFrame(frame, ids));
+            if (frame.type !== 'data') finish();
+            if (done) return undefined;
+            if ((controller.desiredSize ?? 0) <= -ahead) return undefined;
+          }
+          page = [];
+          at = 0;
+          return new Promise<void>((resolve) => {
+            running.add(
+              replay!().subscribe({
+                next: (next) => (page = next),
+                error: (error: unknown) => {
+                  write(encodeFrame(errorFrame(error), ids));
+                  finish();
+                  resolve();
+                },
+                complete: () => {
+                  if (done) return resolve();
+                  if (page.length > 0) return resolve(pump());
+                  replaying = false;
+                  live();
+                  resolve();
+                },
+              }),
+            );
+          });
+        };
+        if (replaying) return pump();
+        live();
+        return undefined;
       },
       cancel() {
         done = true;
@@ -213,9 +265,7 @@ export interface PipeServerSentEventsConfig {
  * ```
  */
 export async function pipeServerSentEvents(body: ReadableStream<Uint8Array>, res: NodeResponseLike, config: PipeServerSentEventsConfig = {}): Promise<void> {
-  const headers: Record<string, string> = { ...sseHeaders, ...config.headers };
-  if ('stream' in res) delete headers['Connection']; // HTTP/2 (Http2ServerResponse) forbids it
-  res.writeHead(config.status ?? 200, headers);
+  res.writeHead(config.status ?? 200, { ...sseHeaders, ...config.headers });
   res.flushHeaders?.();
   const reader = body.getReader();
   let left = false;

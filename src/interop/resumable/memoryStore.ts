@@ -1,4 +1,4 @@
-import { EMPTY, Observable, asyncScheduler, defer, of, type SchedulerLike, type Subscriber } from 'rxjs';
+import { EMPTY, Observable, asyncScheduler, defer, of, throwError, type SchedulerLike, type Subscriber } from 'rxjs';
 import { ResumableStreamError } from '../../errors/ResumableStreamError.js';
 import { assertObject, assertScheduler } from '../../optionChecks.js';
 import type { StoreLease, StoredEvent, StoredStreamInfo, StreamStore } from './store.js';
@@ -12,6 +12,7 @@ interface Entry {
   readonly events: StoredEvent[];
   owner: string;
   leaseUntil: number;
+  /** Running: `ttlMs` after the lease would lapse (so never while it is renewed); finished: `ttlMs` after the end. */
   expiresAt: number;
   finished: boolean;
   stopRequested: boolean;
@@ -22,7 +23,9 @@ interface Entry {
 
 /**
  * The embedded store: streams kept in this process's memory, shared by every `resumableStreams` that is
- * given the same store. Expired streams are dropped lazily (on access, and in a sweep at each `claim`).
+ * given the same store. A finished stream expires `ttlMs` after its end, a running one never while its lease
+ * is renewed (`ttlMs` after the lease lapsed). Expired streams are dropped lazily (on access, and in a sweep
+ * at each `claim`).
  */
 export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
   assertObject('memoryStore(config)', config);
@@ -66,7 +69,7 @@ export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
           events: [],
           owner,
           leaseUntil: now + lease.leaseMs,
-          expiresAt: now + lease.ttlMs,
+          expiresAt: runningExpiry(now, lease),
           finished: false,
           stopRequested: false,
           lastDataSeq: -1,
@@ -107,7 +110,7 @@ export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
         if (entry !== undefined && entry.owner === owner && !entry.finished) {
           const now = scheduler.now();
           entry.leaseUntil = now + lease.leaseMs;
-          entry.expiresAt = now + lease.ttlMs;
+          entry.expiresAt = runningExpiry(now, lease);
         }
         return EMPTY;
       }),
@@ -122,10 +125,18 @@ export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
       new Observable<StoredEvent>((subscriber) => {
         const entry = get(id);
         if (entry === undefined) return subscriber.error(unknown(id));
-        for (const event of entry.events) if (event.seq > afterSeq) subscriber.next(event);
+        const { events } = entry;
+        for (let i = firstAfter(events, afterSeq); i < events.length; i++) subscriber.next(events[i]!);
         if (entry.finished) return subscriber.complete();
         entry.readers.add(subscriber);
         return () => entry.readers.delete(subscriber);
+      }),
+    range: (id, afterSeq, count) =>
+      defer(() => {
+        const entry = get(id);
+        if (entry === undefined) return throwError(() => unknown(id));
+        const from = firstAfter(entry.events, afterSeq);
+        return of(entry.events.slice(from, from + count));
       }),
     requestStop: (id) =>
       defer(() => {
@@ -145,6 +156,23 @@ export function memoryStore(config: MemoryStoreConfig = {}): StreamStore {
         return () => entry.stopListeners.delete(subscriber);
       }),
   };
+}
+
+/** A running generation is kept while its lease is renewed, and `ttlMs` after the lease lapsed (its instance died). */
+function runningExpiry(now: number, lease: StoreLease): number {
+  return now + lease.leaseMs + lease.ttlMs;
+}
+
+/** The index of the first event whose `seq` is above `seq` (events are kept in `seq` order). */
+function firstAfter(events: readonly StoredEvent[], seq: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (events[mid]!.seq <= seq) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** Entries the sweep at each claim looks at. */

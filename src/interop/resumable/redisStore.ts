@@ -1,7 +1,7 @@
 import { Observable, defer, from, interval, type Subscriber } from 'rxjs';
 import { ResumableStreamError } from '../../errors/ResumableStreamError.js';
 import { assertObject } from '../../optionChecks.js';
-import type { StoredEvent, StoredStreamInfo, StreamStore } from './store.js';
+import type { StoreLease, StoredEvent, StoredStreamInfo, StreamStore } from './store.js';
 
 
 /** How often a running generation also looks at its stop key (pub/sub alone misses a stop sent during a reconnect). */
@@ -43,10 +43,11 @@ type Entry = readonly [id: string, fields: readonly string[]];
 
 /**
  * A store on Redis Streams, shared by every server instance that uses the same Redis: each stream's events
- * are one Redis stream (`XADD` with the ids `0-1`, `0-2`, …; replay by `XRANGE`, live events by
+ * are one Redis stream (`XADD` with the ids `0-1`, `0-2`, …; replay by `XRANGE`, a page at a time, live events by
  * `XREAD BLOCK` on a connection of the reader's own), the generation's owner and lease are keys with `PX`
  * expiry, and a stop is a key plus a pub/sub message on the stream's stop channel. Every key expires `ttlMs`
- * after the stream's end (or its owner's last renewal).
+ * after the stream's end; a running stream's keys are kept `leaseMs + ttlMs` after each renewal, so a live
+ * generation never expires and an abandoned one goes `ttlMs` after its lease lapsed.
  *
  * The `redis` package is an optional peer: `{ url }` loads it on first use (a missing package is a
  * `ResumableStreamError` with code 'redis_not_installed'). A Redis that cannot be reached errors with
@@ -110,7 +111,7 @@ export function redisStore(config: RedisStoreConfig): RedisStreamStore {
   return {
     claim: (id, owner, lease) =>
       run(async () => {
-        const ok = await command(['SET', key(id, 'owner'), owner, 'NX', 'PX', String(lease.ttlMs)]);
+        const ok = await command(['SET', key(id, 'owner'), owner, 'NX', 'PX', keepRunning(lease)]);
         if (ok === null) return 'exists' as const;
         await command(['SET', key(id, 'lease'), owner, 'PX', String(lease.leaseMs)]);
         return 'created' as const;
@@ -126,16 +127,12 @@ export function redisStore(config: RedisStoreConfig): RedisStreamStore {
             command(['PEXPIRE', key(id, 'owner'), ttl]),
             command(['DEL', key(id, 'lease'), key(id, 'stop')]),
           ]);
-        } else if (event.seq === 0) await command(['PEXPIRE', events, String(lease.ttlMs)]);
+        } else if (event.seq === 0) await command(['PEXPIRE', events, keepRunning(lease)]);
       }),
     renew: (id, owner, lease) =>
       run(async () => {
-        const ttl = String(lease.ttlMs);
-        await Promise.all([
-          command(['SET', key(id, 'lease'), owner, 'PX', String(lease.leaseMs)]),
-          command(['PEXPIRE', key(id, 'owner'), ttl]),
-          command(['PEXPIRE', key(id, 'events'), ttl]),
-        ]);
+        // One script, so a renewal that lands after the terminal event cannot extend a finished stream.
+        await command(['EVAL', RENEW, '3', key(id, 'lease'), key(id, 'owner'), key(id, 'events'), owner, String(lease.leaseMs), keepRunning(lease)]);
       }),
     info: (id) =>
       run(async (): Promise<StoredStreamInfo | undefined> => {
@@ -193,9 +190,20 @@ export function redisStore(config: RedisStoreConfig): RedisStreamStore {
           if (reader !== undefined) drop(reader); // ends the blocking read at once
         };
       }),
+    range: (id, afterSeq, count) =>
+      run(async () => {
+        const [exists, reply] = await Promise.all([
+          command(['EXISTS', key(id, 'owner')]),
+          command(['XRANGE', key(id, 'events'), `0-${afterSeq + 2}`, '+', 'COUNT', String(count)]),
+        ]);
+        if (Number(exists) === 0) throw unknown(id);
+        return entries(reply)
+          .map(toEvent)
+          .filter((event): event is StoredEvent => event !== undefined && event.seq > afterSeq);
+      }),
     requestStop: (id, lease) =>
       run(async () => {
-        await command(['SET', key(id, 'stop'), '1', 'PX', String(lease.ttlMs)]);
+        await command(['SET', key(id, 'stop'), '1', 'PX', keepRunning(lease)]);
         await command(['PUBLISH', key(id, 'stop'), '1']);
       }),
     stopRequests: (id) =>
@@ -245,6 +253,34 @@ export function redisStore(config: RedisStoreConfig): RedisStreamStore {
     }
   }
 }
+
+/**
+ * How long a running stream's keys are kept after its claim or a renewal: past the lease, so a generation that
+ * is renewed never expires (however short `ttlMs` is), and `ttlMs` more, so an abandoned one is kept that long
+ * after its lease lapsed. The terminal event sets `ttlMs` from the end.
+ */
+function keepRunning(lease: StoreLease): string {
+  return String(lease.leaseMs + lease.ttlMs);
+}
+
+/**
+ * renew: KEYS lease, owner, events; ARGV owner, leaseMs, keep. Nothing once the last event is terminal (the
+ * stream finished: its keys expire `ttlMs` after the end), or when the stream is gone or another owner's.
+ */
+const RENEW = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
+if last then
+  local fields = last[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 't' and fields[i + 1] ~= 'data' then return 0 end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+return 1
+`;
 
 /** Loads the optional `redis` package and makes a client that fails fast instead of queueing when Redis is down. */
 async function createRedisClient(url: string): Promise<RedisClientLike> {

@@ -32,7 +32,11 @@ import type { StoreLease, StoredEvent, StreamStore } from './store.js';
 export interface ResumableStreamsConfig {
   /** Where the events live. `redisStore()` shares them between server instances. @default memoryStore() */
   readonly store?: StreamStore;
-  /** ms a finished stream is kept for `resume` (and a running one after its last lease renewal). @default 600_000 */
+  /**
+   * ms a finished stream is kept for `resume`, counted from its end. A running one never expires while its
+   * lease is renewed, however short this is; an abandoned one is kept `ttlMs` after its lease lapsed.
+   * @default 600_000
+   */
   readonly ttlMs?: number;
   /**
    * ms an instance's lease on a running generation lasts; it renews it every `leaseMs / 3`. A generation
@@ -77,6 +81,8 @@ export interface ResumableStreams {
 }
 
 const MAX_ID_LENGTH = 256;
+/** Stored events a replay reads from the store at a time. */
+const REPLAY_PAGE = 256;
 
 /**
  * Resumable streams: a generation runs to its end even when its client goes away, any instance sharing the
@@ -119,6 +125,7 @@ export function resumableStreams(config: ResumableStreamsConfig = {}): Resumable
   for (const method of ['claim', 'append', 'renew', 'info', 'read', 'requestStop', 'stopRequests'] as const) {
     if (typeof store[method] !== 'function') throw new TypeError(`resumableStreams: store must be a StreamStore (memoryStore(), redisStore()): it has no ${method}()`);
   }
+  if (store.range !== undefined && typeof store.range !== 'function') throw new TypeError('resumableStreams: store.range must be a function when given');
   const bodyOptions: SseBodyOptions = checkBodyConfig('resumableStreams', {
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: config.maxBufferedBytes,
@@ -161,9 +168,7 @@ export function resumableStreams(config: ResumableStreamsConfig = {}): Resumable
   };
 
   const readerFrames = (id: string, afterSeq: number): Observable<SseFrame> => {
-    const events$ = store.read(id, afterSeq).pipe(
-      map((event): SseFrame => (event.type === 'data' ? { type: 'data', id: event.seq, data: event.data } : { type: event.type, data: event.data })),
-    );
+    const events$ = store.read(id, afterSeq).pipe(map(toFrame));
     const abandoned$ = interval(Math.max(1, Math.floor(leaseMs / 4)), scheduler).pipe(
       exhaustMap(() => store.info(id)),
       filter((info) => info !== undefined && !info.finished && !info.alive),
@@ -178,6 +183,27 @@ export function resumableStreams(config: ResumableStreamsConfig = {}): Resumable
       ),
     );
     return merge(events$, abandoned$).pipe(takeWhile((frame) => frame.type === 'data', true));
+  };
+
+  /**
+   * A reader's body from after `afterSeq`: what is stored replays a page at a time, as fast as the reader
+   * reads (with a store that has `range`), then the live events follow.
+   */
+  const readerBody = (id: string, afterSeq: number): ReadableStream<Uint8Array> => {
+    if (store.range === undefined) return sseBody(readerFrames(id, afterSeq), bodyOptions);
+    let cursor = afterSeq;
+    let caughtUp = false;
+    const nextPage = (): Observable<readonly SseFrame[]> =>
+      caughtUp
+        ? of([])
+        : store.range!(id, cursor, REPLAY_PAGE).pipe(
+            map((events) => {
+              if (events.length < REPLAY_PAGE) caughtUp = true; // the rest (and what comes meanwhile) is read live
+              if (events.length > 0) cursor = events[events.length - 1]!.seq;
+              return events.map(toFrame);
+            }),
+          );
+    return sseBody(defer(() => readerFrames(id, cursor)), bodyOptions, nextPage);
   };
 
   const call = async <R>(id: string, work: Observable<R>): Promise<R> => {
@@ -195,7 +221,7 @@ export function resumableStreams(config: ResumableStreamsConfig = {}): Resumable
       assertObservable('resumableStreams.create(id, source): source', source);
       const claimed = await call(id, store.claim(id, owner, lease));
       if (claimed === 'created') run(id, source);
-      return sseBody(readerFrames(id, -1), bodyOptions);
+      return readerBody(id, -1);
     },
     async resume(id: string, lastEventId?: string | number | null): Promise<ReadableStream<Uint8Array>> {
       checkId(id);
@@ -208,7 +234,7 @@ export function resumableStreams(config: ResumableStreamsConfig = {}): Resumable
           streamId: id,
         });
       }
-      return sseBody(readerFrames(id, after), bodyOptions);
+      return readerBody(id, after);
     },
     async stop(id: string): Promise<boolean> {
       checkId(id);
@@ -295,6 +321,10 @@ function appendInOrder<T>(append: (value: T) => Observable<unknown>): OperatorFu
         active?.unsubscribe();
       };
     });
+}
+
+function toFrame(event: StoredEvent): SseFrame {
+  return event.type === 'data' ? { type: 'data', id: event.seq, data: event.data } : { type: event.type, data: event.data };
 }
 
 /** What readers get after a stop: a final chunk (for chunk streams), then `event: end` with reason 'stopped'. */

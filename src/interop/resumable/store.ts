@@ -23,7 +23,11 @@ export interface StoredStreamInfo {
 
 export interface StoreLease {
   readonly leaseMs: number;
-  /** How long the stream is kept after its last renewal or its end. */
+  /**
+   * How long a finished stream is kept after its end. A running stream never expires while its lease is
+   * renewed, whatever `ttlMs` is: a store keeps it `leaseMs + ttlMs` after each claim or renewal (so an
+   * abandoned one goes `ttlMs` after its lease lapsed).
+   */
   readonly ttlMs: number;
 }
 
@@ -35,14 +39,21 @@ export interface StoreLease {
 export interface StreamStore {
   /** Registers a generation of `id` run by `owner`: 'created', or 'exists' when the id is live or not yet expired. */
   claim(id: string, owner: string, lease: StoreLease): Observable<'created' | 'exists'>;
-  /** Appends an event (in `seq` order); a terminal one finishes the stream, which expires `ttlMs` later. */
+  /** Appends an event (in `seq` order); a terminal one finishes the stream, which expires `ttlMs` after it. */
   append(id: string, event: StoredEvent, lease: StoreLease): Observable<void>;
-  /** The owner renews its lease (and the stream's ttl) while the generation runs. */
+  /** The owner renews its lease while the generation runs, and with it the stream's keep (`leaseMs + ttlMs`). */
   renew(id: string, owner: string, lease: StoreLease): Observable<void>;
   /** The stream's state, or undefined for an unknown or expired id. */
   info(id: string): Observable<StoredStreamInfo | undefined>;
   /** Events after `afterSeq`, then live ones as they are appended; completes after the terminal event. */
   read(id: string, afterSeq: number): Observable<StoredEvent>;
+  /**
+   * Up to `count` of the stored events after `afterSeq`, in order, without waiting for more (fewer, or none,
+   * when fewer are stored yet); errors for an unknown or expired id as `read` does. Optional: with it a replay
+   * goes at the reader's pace, a page at a time, and only a reader that falls behind the live events is cut
+   * (`maxBufferedBytes`); a store without it replays through `read`, all at once.
+   */
+  range?(id: string, afterSeq: number, count: number): Observable<readonly StoredEvent[]>;
   /** Asks the generation of `id` to stop, wherever it runs. */
   requestStop(id: string, lease: StoreLease): Observable<void>;
   /** Emits when a stop of `id` is requested (also one requested before this was subscribed). */
