@@ -131,8 +131,22 @@ export function redisStore(config: RedisStoreConfig): RedisStreamStore {
       }),
     renew: (id, owner, lease) =>
       run(async () => {
-        // One script, so a renewal that lands after the terminal event cannot extend a finished stream.
-        await command(['EVAL', RENEW, '3', key(id, 'lease'), key(id, 'owner'), key(id, 'events'), owner, String(lease.leaseMs), keepRunning(lease)]);
+        // Nothing for a stream that is another owner's, gone, or finished (its last event terminal: its keys
+        // expire ttlMs after the end). No server-side script: this library runs no code it builds from text. A
+        // renewal that races the terminal event can keep a finished stream's keys up to leaseMs longer.
+        const [current, last] = await Promise.all([
+          command(['GET', key(id, 'owner')]),
+          command(['XREVRANGE', key(id, 'events'), '+', '-', 'COUNT', '1']),
+        ]);
+        if (current !== owner) return;
+        const latest = entries(last)[0];
+        if (latest !== undefined && toEvent(latest)?.type !== 'data') return;
+        const keep = keepRunning(lease);
+        await Promise.all([
+          command(['SET', key(id, 'lease'), owner, 'PX', String(lease.leaseMs)]),
+          command(['PEXPIRE', key(id, 'owner'), keep]),
+          command(['PEXPIRE', key(id, 'events'), keep]),
+        ]);
       }),
     info: (id) =>
       run(async (): Promise<StoredStreamInfo | undefined> => {
@@ -262,25 +276,6 @@ export function redisStore(config: RedisStoreConfig): RedisStreamStore {
 function keepRunning(lease: StoreLease): string {
   return String(lease.leaseMs + lease.ttlMs);
 }
-
-/**
- * renew: KEYS lease, owner, events; ARGV owner, leaseMs, keep. Nothing once the last event is terminal (the
- * stream finished: its keys expire `ttlMs` after the end), or when the stream is gone or another owner's.
- */
-const RENEW = `
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)[1]
-if last then
-  local fields = last[2]
-  for i = 1, #fields, 2 do
-    if fields[i] == 't' and fields[i + 1] ~= 'data' then return 0 end
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[3], ARGV[3])
-return 1
-`;
 
 /** Loads the optional `redis` package and makes a client that fails fast instead of queueing when Redis is down. */
 async function createRedisClient(url: string): Promise<RedisClientLike> {
