@@ -55,6 +55,13 @@ export function assertObject(option: string, value: unknown): asserts value is o
   if (typeof value !== 'object' || value === null) throw new TypeError(`${option} must be an object, got ${describe(value)}`);
 }
 
+/** An `AbortSignal` (or any object with its `aborted` flag and `addEventListener`), else a TypeError naming `option`. */
+export function assertAbortSignal(option: string, value: unknown): asserts value is AbortSignal {
+  if (typeof value !== 'object' || value === null || typeof (value as AbortSignal).aborted !== 'boolean' || typeof (value as AbortSignal).addEventListener !== 'function') {
+    throw new TypeError(`${option} must be an AbortSignal`);
+  }
+}
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);

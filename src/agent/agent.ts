@@ -2,7 +2,7 @@ import { Observable, asyncScheduler, catchError, defer, lastValueFrom, tap, fina
 import { chunk, type ChunkMetadata, type FinishReason, type StreamChunk, type ToolCall, type ToolResult, type Usage } from '../chunk.js';
 import { isAgenticraftError } from '../errors/AgenticraftError.js';
 import { StreamInterruptedError, isStreamInterruptedError, withPartialResponse } from '../errors/StreamInterruptedError.js';
-import { assertLimit, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger } from '../optionChecks.js';
+import { assertAbortSignal, assertLimit, assertNonNegativeInteger, assertNonNegativeNumber, assertObject, assertPositiveInteger } from '../optionChecks.js';
 import { toAsyncIterable } from '../interop/asyncIterable.js';
 import { collectResponse } from '../operators/collectResponse.js';
 import { timeoutStream } from '../operators/timeoutStream.js';
@@ -453,11 +453,8 @@ function agentProvider(name: ProviderName, settings: ProviderSettings): Provider
 }
 
 function checkSignal(where: string, signal: unknown): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  if (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean') {
-    throw new TypeError(`${where} must be an AbortSignal`);
-  }
-  return signal as AbortSignal;
+  if (signal !== undefined) assertAbortSignal(where, signal);
+  return signal;
 }
 
 /**

@@ -15,6 +15,7 @@ import { assertStreamChunk, chunk, type ChunkMetadata, type InterruptReason, typ
 import { chunkOperator } from './trackChunk.js';
 import { StreamInterruptedError } from '../errors/StreamInterruptedError.js';
 import {
+  assertAbortSignal,
   assertFunction,
   assertObject,
   assertOneOf,
@@ -254,9 +255,7 @@ function resolveConfig(config: number | InterruptAfterConfig): InterruptAfterCon
   }
   if (signal !== undefined) {
     assertObject('interruptAfter: signal', signal);
-    if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
-      throw new TypeError('interruptAfter: signal must be an AbortSignal');
-    }
+    assertAbortSignal('interruptAfter: signal', signal);
   }
   assertOneOf('interruptAfter: mode', mode, ['complete', 'error'] as const);
   if (typeof reason !== 'string' || reason === '') throw new TypeError(`interruptAfter: reason must be a non-empty string, got ${typeof reason}`);

@@ -411,8 +411,9 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 /** Another library's Observable (`Symbol.observable` / `'@@observable'`), as RxJS's `from` takes it. */
 function isInteropObservable(value: unknown): value is Observable<unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const key = (typeof Symbol === 'function' && (Symbol as { observable?: symbol }).observable) || '@@observable';
-  return typeof (value as Record<PropertyKey, unknown>)[key] === 'function' || typeof (value as Record<PropertyKey, unknown>)['@@observable'] === 'function';
+  const observable = (Symbol as { readonly observable?: symbol }).observable;
+  const slots = value as Record<PropertyKey, unknown>;
+  return typeof slots['@@observable'] === 'function' || (observable !== undefined && typeof slots[observable] === 'function');
 }
 
 /** A generator (or any iterator that is iterable): it streams. A collection (a Set, a Map) is a value. */

@@ -1,7 +1,7 @@
 import { defer, filter, lastValueFrom, map, type Observable } from 'rxjs';
 import { Agent, type AgentTimeout } from '../agent/agent.js';
 import type { TimeoutStreamConfig } from '../operators/timeoutStream.js';
-import { assertFunction, assertObject, assertPositiveInteger } from '../optionChecks.js';
+import { assertAbortSignal, assertFunction, assertObject, assertPositiveInteger } from '../optionChecks.js';
 import { runSteps } from './runSteps.js';
 import { Workflow, type StepHandler, type WorkflowContext } from './workflow.js';
 import type { WorkflowEvent, WorkflowResult } from './events.js';
@@ -133,9 +133,7 @@ function checkRunOptions(options: WorkflowRunOptions): WorkflowRunOptions {
   const { context, concurrency, signal, runId } = options;
   if (context !== undefined) assertObject('streamWorkflow: context', context);
   if (concurrency !== undefined && concurrency !== Infinity) assertPositiveInteger('streamWorkflow: concurrency', concurrency);
-  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')) {
-    throw new TypeError('streamWorkflow: signal must be an AbortSignal');
-  }
+  if (signal !== undefined) assertAbortSignal('streamWorkflow: signal', signal);
   if (runId !== undefined && (typeof runId !== 'string' || runId === '')) throw new TypeError('streamWorkflow: runId must be a non-empty string');
   return options;
 }
